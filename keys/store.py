@@ -1,0 +1,156 @@
+"""The issuer's key store: private keys sealed at rest in a directory outside git.
+
+Layout: ``keys.json`` lists every key (id, type, created, status) and ``<id>.sealed.json`` holds
+its private half sealed with the configured passphrase (see :func:`keys.keypairs.seal_private_key`).
+Rotation adds a new current key per type and marks the old one retired; retired public keys stay
+in the DID document so that credentials signed before still verify.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from keys.keypairs import (
+    KEY_TYPES,
+    InvalidKey,
+    KeyPair,
+    KeyType,
+    PublicKey,
+    seal_private_key,
+    unseal_private_key,
+)
+
+MANIFEST = "keys.json"
+
+
+class KeyStoreError(RuntimeError):
+    """The key store is missing a key, or its files are unusable."""
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    id: str  # the verification method fragment, e.g. "ed25519-3f9a1c2b"
+    key_type: KeyType
+    created: str
+    status: str  # "current" | "retired"
+    public_key_multibase: str | None
+    public_key_jwk: dict | None
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    record: KeyRecord
+    key_pair: KeyPair
+
+
+class KeyStore:
+    def __init__(
+        self, directory: str | os.PathLike[str], passphrase: str, *, scrypt_n: int = 2**15
+    ):
+        if not passphrase:
+            raise KeyStoreError("the key store needs a passphrase (KEY_PASSPHRASE)")
+        self.directory = Path(directory)
+        self._passphrase = passphrase
+        self._scrypt_n = scrypt_n
+        self._unsealed: dict[str, KeyPair] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:  # never show the passphrase
+        return f"KeyStore({str(self.directory)!r})"
+
+    # -- reading -------------------------------------------------------------------------
+    def records(self) -> list[KeyRecord]:
+        path = self.directory / MANIFEST
+        if not path.exists():
+            return []
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+            return [KeyRecord(**entry) for entry in entries]
+        except (ValueError, TypeError) as error:
+            raise KeyStoreError(f"{path} is damaged: {error}") from None
+
+    def current(self, key_type: KeyType = "Ed25519") -> SigningKey:
+        for record in self.records():
+            if record.key_type == key_type and record.status == "current":
+                return SigningKey(record, self._key_pair(record))
+        raise KeyStoreError(
+            f"no current {key_type} key in {self.directory}; run 'flask --app wsgi keys generate'"
+        )
+
+    def public_keys(self) -> list[tuple[str, PublicKey]]:
+        """(fragment, public key) of every key, current first, for the DID document."""
+        ordered = sorted(self.records(), key=lambda record: record.status != "current")
+        return [(record.id, self._key_pair(record).public_key) for record in ordered]
+
+    def _key_pair(self, record: KeyRecord) -> KeyPair:
+        with self._lock:
+            if record.id not in self._unsealed:
+                path = self.directory / f"{record.id}.sealed.json"
+                try:
+                    sealed = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError) as error:
+                    raise KeyStoreError(f"cannot read {path}: {error}") from None
+                try:
+                    self._unsealed[record.id] = unseal_private_key(sealed, self._passphrase)
+                except InvalidKey as error:
+                    raise KeyStoreError(f"{path}: {error}") from None
+            return self._unsealed[record.id]
+
+    # -- writing -------------------------------------------------------------------------
+    def generate(self, key_types: tuple[KeyType, ...] = KEY_TYPES) -> list[KeyRecord]:
+        """Create a current key for each type that has none. Returns the keys created."""
+        records = self.records()
+        missing = [
+            key_type
+            for key_type in key_types
+            if not any(r.key_type == key_type and r.status == "current" for r in records)
+        ]
+        created = [self._create(key_type) for key_type in missing]
+        self._write_manifest(records + created)
+        return created
+
+    def rotate(self, key_types: tuple[KeyType, ...] = KEY_TYPES) -> list[KeyRecord]:
+        """Retire the current key of each type and create a new current one."""
+        records = [
+            replace(record, status="retired")
+            if record.key_type in key_types and record.status == "current"
+            else record
+            for record in self.records()
+        ]
+        created = [self._create(key_type) for key_type in key_types]
+        self._write_manifest(records + created)
+        return created
+
+    def _create(self, key_type: KeyType) -> KeyRecord:
+        key_pair = KeyPair.generate(key_type)
+        public_key = key_pair.public_key
+        record = KeyRecord(
+            id=f"{key_type.lower().replace('-', '')}-{secrets.token_hex(4)}",
+            key_type=key_type,
+            created=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            status="current",
+            public_key_multibase=None if key_type == "RSA" else public_key.to_multikey(),
+            public_key_jwk=public_key.to_jwk() if key_type == "RSA" else None,
+        )
+        sealed = seal_private_key(key_pair, self._passphrase, scrypt_n=self._scrypt_n)
+        self._write(f"{record.id}.sealed.json", json.dumps(sealed, indent=2))
+        self._unsealed[record.id] = key_pair
+        return record
+
+    def _write_manifest(self, records: list[KeyRecord]) -> None:
+        self._write(MANIFEST, json.dumps([asdict(record) for record in records], indent=2))
+
+    def _write(self, name: str, text: str) -> None:
+        """Write atomically with owner-only permissions."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = self.directory / f".{name}.tmp"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, self.directory / name)
