@@ -1,0 +1,114 @@
+"""Engine, sessions and migrations, in the shape of flaskr's ``db.py``.
+
+``init_app`` builds one engine per app; ``get_session()`` gives the request (or command) its
+session, closed on teardown. Views and commands own the transaction: they call
+``session.commit()``; services never do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(app: Flask) -> str:
+    """The configured URL, or the embedded SQLite file in the instance folder."""
+    url = app.config.get("DATABASE_URL")
+    if url:
+        return url
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(app.instance_path) / 'badges.sqlite'}"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with SQLite made to enforce foreign keys and wait for writers."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    """Alembic configured in code: no alembic.ini to find, the connection passed in."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (idempotent: at head it does nothing)."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def is_at_head(engine: Engine) -> bool:
+    """Whether the database's schema revision is the newest migration."""
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and session factory; register teardown and the ``db`` commands.
+
+    The embedded SQLite default (no ``DATABASE_URL``) is upgraded to head here, so the first
+    ``flask run`` works on an empty checkout. A configured server database is only migrated
+    by ``flask db upgrade``.
+    """
+    engine = make_engine(database_url(app))
+    app.extensions["sqlalchemy_engine"] = engine
+    app.extensions["sqlalchemy_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(close_session)
+    app.cli.add_command(db_cli)
+    if not app.config.get("DATABASE_URL") and app.config.get("AUTO_MIGRATE_EMBEDDED", True):
+        upgrade(engine)
+
+
+def get_engine() -> Engine:
+    return current_app.extensions["sqlalchemy_engine"]
+
+
+def get_session() -> Session:
+    """This app context's session, created on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["sqlalchemy_sessionmaker"]()
+    return g.db_session
+
+
+def close_session(exception: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        if exception is not None:
+            session.rollback()
+        session.close()
+
+
+db_cli = click.Group("db", help="Manage the database schema.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def upgrade_command(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    upgrade(get_engine(), revision)
+    click.echo(f"Database at {revision}.")

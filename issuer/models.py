@@ -1,0 +1,318 @@
+"""The issuer's tables (SQLAlchemy 2.0 typed models).
+
+Times are stored in UTC and always come back timezone-aware, on SQLite as on PostgreSQL.
+Enumerations are stored as short strings with a CHECK constraint, so a migration is a plain
+``ALTER`` on either database.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints, so Alembic can alter them on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# W3C Bitstring Status List v1.0: at least 16 KiB (131,072 entries) for herd privacy.
+STATUS_LIST_SIZE = 131_072
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes in, UTC-aware datetimes out (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=32,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class OrganisationKind(enum.StrEnum):
+    ALLIANCE = "alliance"
+    EMPLOYER = "employer"
+
+
+class CertificationLevel(enum.StrEnum):
+    CANDIDATE = "candidate"
+    SILVER = "silver"
+    GOLD = "gold"
+
+
+class Role(enum.StrEnum):
+    ALLIANCE_ADMIN = "alliance_admin"
+    PATHWAY_ADMIN = "pathway_admin"
+    EMPLOYER_PARTNER = "employer_partner"
+
+
+class Organisation(Base):
+    """The Alliance (the issuer) and employers that back badges."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
+    url: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(320))
+
+
+class Pathway(Base):
+    """A certified high-school career pathway; the certification columns mirror the latest
+    :class:`CertificationRecord` (kept in step by ``services.certifications``)."""
+
+    __tablename__ = "pathways"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    school: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(200))
+    sector: Mapped[str] = mapped_column(String(80), index=True)
+    certification_level: Mapped[CertificationLevel] = mapped_column(
+        _enum(CertificationLevel, "certification_level"))
+    certified_on: Mapped[date | None] = mapped_column(Date)
+    certification_expires_on: Mapped[date | None] = mapped_column(Date)
+
+    certifications: Mapped[list[CertificationRecord]] = relationship(
+        back_populates="pathway", order_by="CertificationRecord.awarded_on")
+
+
+class CertificationRecord(Base):
+    """One (re)certification decision: the history behind ``Pathway.certification_level``."""
+
+    __tablename__ = "certification_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathways.id"), index=True)
+    level: Mapped[CertificationLevel] = mapped_column(
+        _enum(CertificationLevel, "certification_level"))
+    awarded_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+    pathway: Mapped[Pathway] = relationship(back_populates="certifications")
+
+
+class Student(Base):
+    """A learner. The email is kept to find and contact the student, and only ever leaves the
+    database hashed with ``identity_salt`` (see ``issuer.recipients``)."""
+
+    __tablename__ = "students"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathways.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # lower-case, trimmed
+    graduation_year: Mapped[int]
+    name_display_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    identity_salt: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    pathway: Mapped[Pathway] = relationship()
+
+
+class BadgeDefinitionRecord(Base):
+    """The current version of a badge definition, loaded from ``badge_definitions/*.yaml``.
+
+    ``definition`` holds the whole validated file; awards keep the version they were issued
+    under, and the signed credential keeps the exact achievement.
+    """
+
+    __tablename__ = "badge_definitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    definition: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime]
+
+    employer: Mapped[Organisation] = relationship()
+
+
+class CriterionResult(Base):
+    """Whether a student met one criterion of one badge: the latest decision (the audit log
+    keeps the earlier ones)."""
+
+    __tablename__ = "criterion_results"
+    __table_args__ = (UniqueConstraint("student_id", "badge_id", "criterion_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    badge_id: Mapped[int] = mapped_column(ForeignKey("badge_definitions.id"))
+    criterion_key: Mapped[str] = mapped_column(String(80))
+    met: Mapped[bool] = mapped_column(Boolean)
+    evidence_url: Mapped[str | None] = mapped_column(String(1000))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class StatusList(Base):
+    """A W3C Bitstring Status List (purpose: revocation). Bit ``i`` is 1 when the award holding
+    index ``i`` is revoked; index 0 is the most significant bit of the first byte."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (
+        CheckConstraint("next_free_index >= 0 AND next_free_index <= size", name="index_range"),
+        CheckConstraint(f"size >= {STATUS_LIST_SIZE}", name="minimum_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), default="revocation")
+    size: Mapped[int] = mapped_column(Integer, default=STATUS_LIST_SIZE)
+    bitstring: Mapped[bytes] = mapped_column(LargeBinary)
+    next_free_index: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Award(Base):
+    """One issued credential, as signed: JSON-LD with a Data Integrity proof, and VC-JWT."""
+
+    __tablename__ = "awards"
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_list_index"),
+        Index("ix_awards_student_id_badge_id", "student_id", "badge_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(64), unique=True)  # urn:uuid:...
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    badge_id: Mapped[int] = mapped_column(ForeignKey("badge_definitions.id"), index=True)
+    badge_version: Mapped[int]
+    credential_json: Mapped[dict[str, Any]]
+    credential_jwt: Mapped[str] = mapped_column(Text)
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    status_list_index: Mapped[int]
+    issued_at: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+
+    student: Mapped[Student] = relationship()
+    badge: Mapped[BadgeDefinitionRecord] = relationship()
+    status_list: Mapped[StatusList] = relationship()
+
+    def is_active(self, now: datetime) -> bool:
+        """Neither revoked nor past its ``valid_until``."""
+        return self.revoked_at is None and (self.valid_until is None or now < self.valid_until)
+
+
+user_pathways = Table(
+    "user_pathways",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("pathway_id", ForeignKey("pathways.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class User(Base):
+    """Someone who signs in: an Alliance admin, a pathway admin (scoped to ``pathways``) or an
+    employer partner (scoped to ``organisation``). Bumping ``session_version`` invalidates
+    every session issued before it."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role != 'employer_partner' OR organisation_id IS NOT NULL",
+                        name="employer_has_organisation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+
+    pathways: Mapped[list[Pathway]] = relationship(secondary=user_pathways)
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Append-only: who did what to which record, and when. ``actor_label`` keeps the actor's
+    email (or "command line") so the log reads correctly even after a user is renamed."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]]
+
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_log_is_append_only(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEvent):
+            raise PermissionError("audit events are append-only")
