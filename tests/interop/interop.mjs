@@ -70,8 +70,18 @@ function errorMessages(err, out = []) {
     }
     return out;
   }
-  const msg = err.message || String(err);
-  out.push(err.cause?.message ? `${msg} (${err.cause.message})` : msg);
+  let msg = err.message || String(err);
+  const event = err.details?.event;
+  if(event) {
+    // jsonld safe-mode events say what was dropped (undefined term, ...)
+    const what = event.details ?
+      JSON.stringify(event.details).slice(0, 300) : '';
+    msg += ` [${event.code}: ${event.message}${what ? ' ' + what : ''}]`;
+  }
+  if(err.cause?.message) {
+    msg += ` (${err.cause.message})`;
+  }
+  out.push(msg);
   return out;
 }
 
@@ -293,6 +303,16 @@ async function verifyLdp({credential, resolver, now}) {
       'cryptosuite eddsa-rdfc-2022 is supported; found ' +
       proofs.map(p => `${p?.type}/${p?.cryptosuite ?? '-'}`).join(', '));
   }
+  for(const p of supported) {
+    const vmId = typeof p.verificationMethod === 'object' ?
+      p.verificationMethod?.id : p.verificationMethod;
+    if(typeof vmId === 'string' && vmId.startsWith('did:') &&
+      !vmId.includes('#')) {
+      errors.push(`proof verificationMethod "${vmId}" is a DID, not a DID ` +
+        'URL identifying a verification method (no "#fragment"); it ' +
+        'dereferences to the DID document');
+    }
+  }
   let statusChecked = null;
   const checkStatus = async () => {
     statusChecked = false;
@@ -358,6 +378,65 @@ async function verificationMethodToJwk(vm) {
     'nor publicKeyMultibase');
 }
 
+// The verification methods that may have signed a JWS: the one named by
+// `kid` (a DID URL, or "#frag" relative to the issuer); without `kid`, the
+// issuer's assertionMethod keys (those matching a header `jwk`, if any: a
+// header key is never trusted on its own).
+async function jwtKeyCandidates({header, unverifiedIssuer, resolver,
+  warnings}) {
+  let kid = header.kid;
+  if(kid !== undefined) {
+    if(typeof kid !== 'string' || kid === '') {
+      throw new Error('"kid" is not a non-empty string');
+    }
+    if(kid.startsWith('#')) {
+      if(!unverifiedIssuer) {
+        throw new Error(`relative kid "${kid}" with no iss / issuer`);
+      }
+      kid = unverifiedIssuer + kid;
+    }
+    if(!kid.includes('#')) {
+      throw new Error(`kid "${kid}" is not a DID URL with a fragment`);
+    }
+    return [resolver.dereference(kid)];
+  }
+  if(!unverifiedIssuer) {
+    throw new Error('protected header has no "kid" and the payload names ' +
+      'no issuer');
+  }
+  const controllerDoc = resolver.dereference(unverifiedIssuer);
+  let candidates = asArray(controllerDoc.assertionMethod).map(v =>
+    typeof v === 'string' ? resolver.dereference(v) : v);
+  if(header.jwk !== undefined) {
+    const wanted = await jose.calculateJwkThumbprint(header.jwk);
+    const matching = [];
+    for(const c of candidates) {
+      try {
+        const jwk = await verificationMethodToJwk(c);
+        if(await jose.calculateJwkThumbprint(jwk) === wanted) {
+          matching.push(c);
+        }
+      } catch{
+        // not convertible: cannot match
+      }
+    }
+    if(matching.length === 0) {
+      throw new Error('header "jwk" is not an assertionMethod key of the ' +
+        `issuer ${unverifiedIssuer}`);
+    }
+    candidates = matching;
+    warnings.push('no "kid": key found by header "jwk" among the issuer\'s ' +
+      'assertionMethod keys');
+  } else {
+    warnings.push('no "kid" and no "jwk" in the protected header: tried the ' +
+      'issuer\'s assertionMethod keys');
+  }
+  if(candidates.length === 0) {
+    throw new Error(`issuer ${unverifiedIssuer} has no assertionMethod keys`);
+  }
+  return candidates;
+}
+
 async function verifyJwt({jws, resolver, now}) {
   const errors = [];
   const warnings = [];
@@ -378,62 +457,67 @@ async function verifyJwt({jws, resolver, now}) {
   } catch(e) {
     return fail(`JWS payload is not JSON: ${e.message}`);
   }
-  let kid = header.kid;
-  if(typeof kid !== 'string' || kid === '') {
-    return fail('protected header has no "kid" (a DID URL is required)');
-  }
-  if(kid.startsWith('#')) {
-    const base = typeof unverifiedPayload?.iss === 'string' ?
-      unverifiedPayload.iss :
-      issuerId(unverifiedPayload?.vc ?? unverifiedPayload);
-    if(!base) {
-      return fail(`relative kid "${kid}" with no iss / issuer to resolve it`);
-    }
-    kid = base + kid;
-  }
-  if(!kid.includes('#')) {
-    return fail(`kid "${kid}" is not a DID URL with a fragment`);
-  }
+  const unverifiedIssuer = typeof unverifiedPayload?.iss === 'string' ?
+    unverifiedPayload.iss :
+    issuerId(unverifiedPayload?.vc ?? unverifiedPayload);
 
-  // resolve the key (offline) and check it is authorized for assertionMethod
-  let vm;
-  let controllerDoc;
-  let jwk;
+  // candidate verification methods (offline resolution)
+  let candidates;
   try {
-    vm = resolver.dereference(kid);
-    if(typeof vm.controller !== 'string') {
-      return fail(`verification method ${kid} has no controller`);
-    }
-    controllerDoc = resolver.dereference(vm.controller);
-    jwk = await verificationMethodToJwk(vm);
+    candidates = await jwtKeyCandidates({header, unverifiedIssuer, resolver,
+      warnings});
   } catch(e) {
     return fail(e.message);
   }
-  const assertion = asArray(controllerDoc.assertionMethod)
-    .map(v => typeof v === 'string' ? v : v?.id);
-  if(!assertion.includes(kid)) {
-    errors.push(`verification method ${kid} is not authorized for ` +
-      `assertionMethod by its controller ${vm.controller}`);
-  }
-  const keyType = jwk.kty === 'RSA' ? 'RSA' : `${jwk.kty}/${jwk.crv}`;
-  const alg = ALG_FOR_KEY[keyType];
-  if(!alg) {
-    return fail(`unsupported key type ${keyType} for ${kid}`);
-  }
-  if(header.alg !== alg) {
-    return fail(`alg "${header.alg}" not allowed for a ${keyType} key ` +
-      `(only ${alg})`);
-  }
 
   let payload;
-  try {
-    const key = await jose.importJWK(jwk, alg);
-    const {payload: bytes} = await jose.compactVerify(jws, key,
-      {algorithms: [alg]});
-    payload = JSON.parse(new TextDecoder().decode(bytes));
-  } catch(e) {
-    return fail(`JWS signature verification failed: ${e.message}`);
+  let vm;
+  for(const candidate of candidates) {
+    const {id} = candidate;
+    let jwk;
+    try {
+      if(typeof candidate.controller !== 'string') {
+        throw new Error(`verification method ${id} has no controller`);
+      }
+      const controllerDoc = resolver.dereference(candidate.controller);
+      const assertion = asArray(controllerDoc.assertionMethod)
+        .map(v => typeof v === 'string' ? v : v?.id);
+      if(!assertion.includes(id)) {
+        throw new Error(`verification method ${id} is not authorized for ` +
+          `assertionMethod by its controller ${candidate.controller}`);
+      }
+      jwk = await verificationMethodToJwk(candidate);
+    } catch(e) {
+      errors.push(e.message);
+      continue;
+    }
+    const keyType = jwk.kty === 'RSA' ? 'RSA' : `${jwk.kty}/${jwk.crv}`;
+    const alg = ALG_FOR_KEY[keyType];
+    if(!alg) {
+      errors.push(`unsupported key type ${keyType} for ${id}`);
+      continue;
+    }
+    if(header.alg !== alg) {
+      errors.push(`alg "${header.alg}" not allowed for the ${keyType} key ` +
+        `${id} (only ${alg})`);
+      continue;
+    }
+    try {
+      const key = await jose.importJWK(jwk, alg);
+      const {payload: bytes} = await jose.compactVerify(jws, key,
+        {algorithms: [alg]});
+      payload = JSON.parse(new TextDecoder().decode(bytes));
+      vm = candidate;
+      break;
+    } catch(e) {
+      errors.push(`JWS signature verification with ${id} failed: ${e.message}`);
+    }
   }
+  if(!vm) {
+    return fail('no usable key verified the JWS signature');
+  }
+  // errors from candidates tried before the one that verified do not count
+  errors.length = 0;
 
   let credential;
   const nowSec = Math.floor(now.getTime() / 1000);
