@@ -152,7 +152,7 @@ def _describe(error: ValidationError) -> list[SchemaViolation]:
         current = stack.pop()
         custom = _custom_message(current)
         if custom is not None:
-            out.append(SchemaViolation(_json_path(current.absolute_path), custom))
+            out.append(SchemaViolation(json_path(current.absolute_path), custom))
         elif current.validator in ("anyOf", "oneOf") and current.context:
             stack.extend(_closest_branch(current.context))
         else:
@@ -207,7 +207,7 @@ def _path_of(error: ValidationError) -> str:
         missing = re.match(r"'(.*)' is a required property", error.message)
         if missing:
             path.append(missing.group(1))
-    return _json_path(path)
+    return json_path(path)
 
 
 def _plain_message(error: ValidationError) -> str:
@@ -258,7 +258,7 @@ def _json_type(value: object) -> str:
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _json_path(parts: Iterable[str | int]) -> str:
+def json_path(parts: Iterable[str | int]) -> str:
     """JSONPath in dot notation, bracketed where a key is not a plain identifier."""
     out = "$"
     for part in parts:

@@ -1,0 +1,454 @@
+"""JSON-LD "safe mode" and "read what was signed" checks for credentials, with input paths.
+
+A Data Integrity signature covers the document's *meaning* (its RDF), not its JSON. So:
+
+- anything JSON-LD expansion silently drops, or turns into a relative IRI, is unsigned text that
+  a JSON reader still sees (OB 1.4.3 / VC DM 2.0 §4.1: every property and type must be
+  defined by the contexts; a verifier must not add or accept ``@vocab`` fall-backs such as
+  ``https://www.w3.org/ns/credentials/undefined-terms/v2``);
+- a property spelled as a full or compact IRI (``cred:validUntil``) instead of the context's
+  term (``validUntil``) is signed, but code reading ``credential["validUntil"]`` misses it.
+
+pyld 3.3.0 has no safe mode, and its ``on_property_dropped`` hook misses relative ``@id`` and
+``@type`` values and terms defined only by ``@vocab``. So we subclass its processor and, at every
+object it expands, inspect each key and value with *the active context pyld itself computed
+there* (property-scoped, type-scoped and embedded contexts included): a key that is not a term
+of that context is not compact (``check_compact_form``); a key or type that does not expand to
+an absolute IRI, or only does through ``@vocab``, is unsafe (``check_safe_mode``). Paths are
+tracked by object identity from the copy pyld expands. A final walk over the expanded output
+catches any relative IRI the per-object inspection missed. This relies on pyld's private
+``_expand_object``/``_expand_iri``, which is why ``pyld`` is pinned to 3.3.0.
+
+Contexts are never fetched: only ``schemas.loader``'s pinned URLs are accepted; a document
+naming any other context is reported and not expanded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyld.jsonld import DEFAULT_BASE_IRI, KEYWORDS, JsonLdProcessor
+
+from schemas.loader import document_loader, is_pinned
+from schemas.validation import json_path
+
+UNDEFINED_TERMS_CONTEXT = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+
+_KEYWORDS = frozenset(KEYWORDS)
+_KEYWORD_FORM = re.compile(r"^@[a-zA-Z]+$")
+# Same test as pyld's: a scheme (or "_" for blank nodes), a colon, no whitespace.
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
+# Keywords that move data between nodes or graphs; OB 3.0 credentials never use them.
+_MOVING_KEYWORDS = frozenset({"@included", "@reverse", "@nest", "@graph"})
+_CONTAINER_KEYWORDS = frozenset({"@list", "@set"})
+
+_Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SafeModeProblem:
+    """One reason the document's JSON and its signed meaning may differ."""
+
+    path: str
+    message: str
+
+
+class SafeModeViolation(ValueError):
+    """Raised by ``require_safe_mode``; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[SafeModeProblem]) -> None:
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+def check_safe_mode(document: Mapping[str, Any]) -> list[SafeModeProblem]:
+    """Every construct JSON-LD safe mode rejects, sorted by path (empty: safe)."""
+    inspection = _inspect(document)
+    return _sorted(inspection.unsafe)
+
+
+def check_compact_form(document: Mapping[str, Any]) -> list[SafeModeProblem]:
+    """Every key or type not spelled as the active context's term, sorted by path.
+
+    A document that cannot be expanded at all (unpinned context, invalid JSON-LD) yields
+    those problems instead: its meaning, and so its compact form, is unknown.
+    """
+    inspection = _inspect(document)
+    return _sorted(inspection.compact if inspection.expanded else inspection.unsafe)
+
+
+def require_safe_mode(document: Mapping[str, Any]) -> None:
+    """Raise ``SafeModeViolation`` unless the document passes both checks."""
+    inspection = _inspect(document)
+    problems = _sorted(inspection.unsafe | inspection.compact)
+    if problems:
+        raise SafeModeViolation(problems)
+
+
+@dataclass
+class _Inspection:
+    unsafe: set[SafeModeProblem] = field(default_factory=set)
+    compact: set[SafeModeProblem] = field(default_factory=set)
+    expanded: bool = False
+
+
+def _sorted(problems: Iterable[SafeModeProblem]) -> list[SafeModeProblem]:
+    return sorted(problems, key=lambda p: (p.path, p.message))
+
+
+def _inspect(document: Any) -> _Inspection:
+    inspection = _Inspection()
+    if not isinstance(document, Mapping):
+        inspection.unsafe.add(SafeModeProblem("$", "a credential must be a JSON object"))
+        return inspection
+    loadable = _check_input(document, inspection)
+    if not loadable:
+        return inspection
+    processor = _InspectingProcessor(inspection)
+    try:
+        expanded = processor.expand(
+            dict(document),
+            {"documentLoader": document_loader, "base": "", "processingMode": "json-ld-1.1"},
+        )
+    except RecursionError:
+        inspection.unsafe.add(SafeModeProblem("$", "the document is nested too deeply to expand"))
+        return inspection
+    except Exception as error:  # pyld is not hardened: any failure is "cannot expand"
+        inspection.unsafe.add(SafeModeProblem("$", f"JSON-LD expansion failed: {_reason(error)}"))
+        return inspection
+    inspection.expanded = True
+    _check_expanded(expanded, inspection)
+    return inspection
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost cause: pyld wraps the loader's ContextNotPinned in JsonLdErrors."""
+    seen = 0
+    while error.__cause__ is not None and seen < 16:
+        error = error.__cause__
+        seen += 1
+    code = getattr(error, "code", None)
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return f"{text} ({code})" if code else text
+
+
+def _check_input(document: Mapping[str, Any], inspection: _Inspection) -> bool:
+    """Contexts and keyword-like keys, by walking the input (explicit stack).
+
+    Returns False if a context cannot be loaded offline (expansion would fail or fetch).
+    """
+    loadable = True
+    stack: list[tuple[Any, _Path]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node))
+            continue
+        if not isinstance(node, Mapping):
+            continue
+        for key, value in node.items():
+            key_path = (*path, key)
+            if key == "@context":
+                loadable &= _check_context(value, key_path, inspection)
+            elif isinstance(key, str) and _KEYWORD_FORM.match(key) and key not in _KEYWORDS:
+                inspection.unsafe.add(
+                    SafeModeProblem(
+                        json_path(key_path),
+                        f"'{key}' has the form of a JSON-LD keyword but is not one; "
+                        "expansion ignores it",
+                    )
+                )
+            else:
+                stack.append((value, key_path))
+    return loadable
+
+
+def _check_context(value: Any, path: _Path, inspection: _Inspection) -> bool:
+    loadable = True
+    entries = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+    for index, entry in entries:
+        entry_path = path if index is None else (*path, index)
+        where = json_path(entry_path)
+        if isinstance(entry, str):
+            if not is_pinned(entry):
+                inspection.unsafe.add(
+                    SafeModeProblem(
+                        where,
+                        f"context '{entry}' is not one of the pinned contexts; it is never "
+                        "fetched, so the document cannot be checked",
+                    )
+                )
+                loadable = False
+        elif isinstance(entry, Mapping):
+            inspection.unsafe.add(
+                SafeModeProblem(
+                    where,
+                    "inline (embedded) context: only the pinned context URLs may define terms",
+                )
+            )
+            for keyword in ("@vocab", "@base"):
+                if keyword in entry:
+                    inspection.unsafe.add(
+                        SafeModeProblem(
+                            json_path((*entry_path, keyword)),
+                            f"'{keyword}' in a context makes undefined terms or relative IRIs "
+                            "look defined",
+                        )
+                    )
+        elif entry is not None:
+            inspection.unsafe.add(SafeModeProblem(where, "a context must be a URL or an object"))
+            loadable = False
+    return loadable
+
+
+class _InspectingProcessor(JsonLdProcessor):
+    """pyld's expansion, inspecting each object with the active context used for it."""
+
+    def __init__(self, inspection: _Inspection) -> None:
+        super().__init__()
+        self._inspection = inspection
+        self._paths: dict[int, _Path] = {}
+
+    def _expand_object(
+        self,
+        active_ctx,
+        active_property,
+        expanded_active_property,
+        element,
+        expanded_parent,
+        options,
+        inside_list=False,
+        type_key=None,
+        type_scoped_ctx=None,
+    ):
+        path = self._path_of(element)
+        try:
+            self._inspect_object(
+                active_ctx, active_property, element, path, type_scoped_ctx or active_ctx, options
+            )
+        except Exception as error:  # an inspection bug must not hide pyld's own verdict
+            self._unsafe(path, f"could not inspect this object: {error}")
+        return super()._expand_object(
+            active_ctx,
+            active_property,
+            expanded_active_property,
+            element,
+            expanded_parent,
+            options,
+            inside_list,
+            type_key,
+            type_scoped_ctx,
+        )
+
+    def _path_of(self, element: Any) -> _Path:
+        path = self._paths.get(id(element))
+        if path is None:
+            # The first object pyld expands is the document itself; any object pyld made up
+            # itself afterwards has no input position, so it is reported at the root.
+            path = ()
+        for key, value in element.items():
+            self._remember(value, (*path, key))
+        return path
+
+    def _remember(self, value: Any, path: _Path) -> None:
+        stack = [(value, path)]
+        while stack:
+            node, node_path = stack.pop()
+            if isinstance(node, dict):
+                self._paths[id(node)] = node_path
+            elif isinstance(node, list):
+                stack.extend((item, (*node_path, i)) for i, item in enumerate(node))
+
+    def _unsafe(self, path: _Path, message: str) -> None:
+        self._inspection.unsafe.add(SafeModeProblem(json_path(path), message))
+
+    def _not_compact(self, path: _Path, message: str) -> None:
+        self._inspection.compact.add(SafeModeProblem(json_path(path), message))
+
+    def _inspect_object(self, ctx, active_property, element, path, type_ctx, options) -> None:
+        mappings = ctx.get("mappings", {})
+        if any(k in element for k in _CONTAINER_KEYWORDS):
+            self._check_container(ctx, active_property, element, path)
+        for key, value in element.items():
+            if key == "@context" or not isinstance(key, str):
+                continue
+            key_path = (*path, key)
+            if _KEYWORD_FORM.match(key) and key not in _KEYWORDS:
+                continue  # reported by the input walk
+            iri = self._expand_iri(ctx, key, vocab=True)
+            if iri in _KEYWORDS:
+                self._check_keyword(ctx, key, iri, value, key_path, type_ctx)
+                continue
+            if not _is_absolute(iri):
+                self._unsafe(
+                    key_path,
+                    f"property '{key}' is not defined by any context in scope; expansion drops it",
+                )
+                continue
+            definition = mappings.get(key)
+            if definition is None:
+                self._check_undefined_key(ctx, key, iri, key_path)
+                continue
+            if definition.get("reverse"):
+                self._unsafe(key_path, f"property '{key}' is a reverse property (@reverse)")
+            if definition.get("@type") in ("@id", "@vocab"):
+                self._check_iri_values(ctx, key, definition, value, key_path, options)
+
+    def _check_undefined_key(self, ctx, key: str, iri: str, key_path: _Path) -> None:
+        if ":" not in key:
+            self._unsafe(key_path, _vocab_message(f"property '{key}'", iri))
+            return
+        self._not_compact(
+            key_path,
+            f"property '{key}' is spelled as an IRI, not as a term of the context"
+            f"{_term_hint(ctx, iri)}: JSON readers miss it while the signature covers it",
+        )
+
+    def _check_keyword(self, ctx, key, keyword, value, key_path, type_ctx) -> None:
+        if keyword in _MOVING_KEYWORDS:
+            shown = key if key == keyword else f"{key}' ('{keyword}"
+            self._unsafe(key_path, f"'{shown}' moves data between nodes; OB 3.0 does not use it")
+            return
+        if key == keyword and _alias_of(ctx, keyword):
+            self._not_compact(
+                key_path,
+                f"'{key}' is used where the context's term is '{_alias_of(ctx, keyword)}'",
+            )
+        if keyword == "@type":
+            self._check_types(type_ctx, value, key_path)
+        elif keyword == "@id":
+            for _, item, item_path in _items(value, key_path):
+                if isinstance(item, str) and not _is_absolute(item):
+                    self._unsafe(
+                        item_path,
+                        f"'{key}' value '{item}' is a relative IRI; it must be absolute",
+                    )
+
+    def _check_types(self, ctx, value, key_path) -> None:
+        mappings = ctx.get("mappings", {})
+        for _, item, item_path in _items(value, key_path):
+            if not isinstance(item, str):
+                continue
+            # base=None: see what the type is before pyld resolves it against a placeholder.
+            iri = self._expand_iri(ctx, item, vocab=True, base=None)
+            if not _is_absolute(iri):
+                self._unsafe(
+                    item_path,
+                    f"type '{item}' is not defined by any context in scope (it is the relative "
+                    f"IRI '{iri}', which pyld resolves against '{DEFAULT_BASE_IRI}')",
+                )
+            elif item not in mappings and ":" not in item:
+                self._unsafe(item_path, _vocab_message(f"type '{item}'", iri))
+            elif item not in mappings:
+                self._not_compact(
+                    item_path,
+                    f"type '{item}' is spelled as an IRI, not as a term of the context"
+                    f"{_term_hint(ctx, iri)}",
+                )
+
+    def _check_iri_values(self, ctx, key, definition, value, key_path, options) -> None:
+        """Values of ``"@type": "@id"``/``"@vocab"`` terms are IRIs and must be absolute.
+
+        They expand with the term's own scoped context, as pyld does (``proofPurpose``'s
+        defines ``assertionMethod``).
+        """
+        if definition.get("@context") is not None:
+            ctx = self._process_context(
+                ctx, definition["@context"], options, propagate=True, override_protected=True
+            )
+        vocab = definition["@type"] == "@vocab"
+        for _, item, item_path in _items(value, key_path):
+            if not isinstance(item, str):
+                continue
+            iri = self._expand_iri(ctx, item, vocab=vocab, base=None)
+            if not _is_absolute(iri):
+                self._unsafe(
+                    item_path,
+                    f"value '{item}' of '{key}' is an IRI but a relative one ('{iri}'); pyld "
+                    f"resolves it against '{DEFAULT_BASE_IRI}'",
+                )
+
+    def _check_container(self, ctx, active_property, element, path) -> None:
+        definition = ctx.get("mappings", {}).get(active_property) or {}
+        declared = definition.get("@container") or []
+        for keyword in _CONTAINER_KEYWORDS & element.keys():
+            if keyword not in declared:
+                self._unsafe(
+                    (*path, keyword),
+                    f"'{keyword}' object under '{active_property}', whose term does not declare "
+                    f"@container {keyword}",
+                )
+
+
+def _items(value: Any, path: _Path) -> Iterable[tuple[int | None, Any, _Path]]:
+    if isinstance(value, list):
+        return [(i, item, (*path, i)) for i, item in enumerate(value)]
+    return [(None, value, path)]
+
+
+def _is_absolute(iri: Any) -> bool:
+    return isinstance(iri, str) and bool(_ABSOLUTE_IRI.match(iri))
+
+
+def _relative_part(iri: Any) -> str | None:
+    """The relative IRI, if ``iri`` is one or pyld resolved one against its placeholder base."""
+    if not isinstance(iri, str):
+        return None
+    if iri.startswith(DEFAULT_BASE_IRI):
+        return iri.removeprefix(DEFAULT_BASE_IRI)
+    return None if _is_absolute(iri) else iri
+
+
+def _vocab_message(what: str, iri: str) -> str:
+    return (
+        f"{what} is defined only through a context's @vocab (it expands to '{iri}'); "
+        f"undefined terms, such as those {UNDEFINED_TERMS_CONTEXT} catches, are not accepted"
+    )
+
+
+def _term_hint(ctx: Mapping[str, Any], iri: str) -> str:
+    terms = sorted(
+        term
+        for term, definition in ctx.get("mappings", {}).items()
+        if definition and definition.get("@id") == iri and not definition.get("reverse")
+    )
+    return f" (its term is '{terms[0]}')" if terms else ""
+
+
+def _alias_of(ctx: Mapping[str, Any], keyword: str) -> str | None:
+    aliases = sorted(
+        term
+        for term, definition in ctx.get("mappings", {}).items()
+        if definition and definition.get("@id") == keyword
+    )
+    return aliases[0] if aliases else None
+
+
+def _check_expanded(expanded: Any, inspection: _Inspection) -> None:
+    """Safety net over pyld's output: every type and node id must be an absolute IRI.
+
+    Expanded output has no input positions, so anything found here that the per-object
+    inspection did not already name is reported at ``$``.
+    """
+    reported = " ".join(p.message for p in inspection.unsafe)
+    stack = [expanded]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("@id", "@type"):
+                    for iri in value if isinstance(value, list) else [value]:
+                        relative = _relative_part(iri)
+                        if relative is not None and f"'{relative}'" not in reported:
+                            inspection.unsafe.add(
+                                SafeModeProblem(
+                                    "$", f"the expanded document holds the relative IRI '{iri}'"
+                                )
+                            )
+                elif key != "@value":
+                    stack.append(value)
