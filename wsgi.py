@@ -11,6 +11,8 @@ import click
 from flask import Flask
 
 from config import load_config
+from verifier.resolvers import OfflineResolver
+from verifier.verification import VerificationContext
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -18,8 +20,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(overrides))
 
     from issuer.credentials_cli import sign_command
+    from issuer.signing import signer_from_config
     from keys.cli import keys_cli
     from verifier.cli import verify_command
+
+    app.extensions["signer"] = signer_from_config(app.config, app.instance_path)
+    app.extensions["verification_context"] = _verification_context(app)
 
     credentials_cli = click.Group("credentials", help="Sign and verify credentials.")
     credentials_cli.add_command(sign_command)
@@ -29,3 +35,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _verification_context(app: Flask) -> VerificationContext:
+    """Offline by default: did:key, plus our own DID document served from the key store."""
+    signer = app.extensions["signer"]
+    resolver = OfflineResolver(providers={signer.issuer_did: signer.did_document})
+    return VerificationContext(resolver=resolver)

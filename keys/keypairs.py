@@ -236,6 +236,10 @@ class KeyPair:
     def public_key(self) -> PublicKey:
         return PublicKey(self.key_type, self._private.public_key())
 
+    def pyca(self) -> Any:
+        """The underlying pyca private key, for the JOSE layer (jwcrypto) inside ``keys``."""
+        return self._private
+
     @property
     def jws_algorithm(self) -> str:
         return JWS_ALGORITHM_FOR_KEY_TYPE[self.key_type]

@@ -12,9 +12,11 @@ import json
 import os
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from keys.keypairs import (
     KEY_TYPES,
@@ -60,6 +62,14 @@ class KeyStore:
         self._scrypt_n = scrypt_n
         self._unsealed: dict[str, KeyPair] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: str) -> KeyStore:
+        """``KEYS_DIR`` (default ``<instance>/keys``) sealed with ``KEY_PASSPHRASE``."""
+        directory = config.get("KEYS_DIR") or str(Path(instance_path) / "keys")
+        return cls(
+            directory, config["KEY_PASSPHRASE"], scrypt_n=int(config.get("KEY_SCRYPT_N", 2**15))
+        )
 
     def __repr__(self) -> str:  # never show the passphrase
         return f"KeyStore({str(self.directory)!r})"

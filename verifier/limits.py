@@ -1,0 +1,25 @@
+"""Input limits for everything the verifier reads from outside, with their defaults.
+
+Sized from real credentials: the largest sample in the 1EdTech conformance corpus is 31 KB of
+JSON nested 9 levels deep with under 1,000 values; a baked badge image is typically under 300 KB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    max_credential_bytes: int = 256 * 1024  # JSON or JWT text
+    max_image_bytes: int = 2 * 1024 * 1024  # baked PNG / SVG upload
+    max_json_depth: int = 32
+    max_json_values: int = 20_000  # objects, arrays, strings, numbers… in one document
+    max_array_items: int = 1_000
+    max_string_chars: int = 64 * 1024
+    max_number_digits: int = 40
+    max_png_chunks: int = 256
+    max_endorsements: int = 10
+
+
+DEFAULT_LIMITS = InputLimits()

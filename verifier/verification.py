@@ -1,0 +1,628 @@
+"""The OB 3.0 verification algorithm (OB 3.0 §9 "Verification and Validation", VC DM 2.0 §4-5).
+
+Checks run in order and each is named in the report. A check whose prerequisite failed is
+``skipped`` with the reason; status lists are fetched only after the proof verified. Every value
+shown to a person is read from the credential that was verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from keys.did import public_key_of
+from keys.keypairs import InvalidKey, PublicKey
+from keys.proofs import (
+    ProofError,
+    decode_compact,
+    verify_data_integrity,
+    verify_signature,
+)
+from keys.proofs.jose import DecodedJws, key_carrying_headers
+from schemas.canonical import CanonicalizationTooComplex
+from schemas.loader import VC_V1, VC_V2, ContextNotPinned, is_pinned
+from schemas.safe_mode import check_compact_form, check_safe_mode
+from schemas.validation import validate_credential
+from verifier.inputs import ParsedInput
+from verifier.limits import DEFAULT_LIMITS, InputLimits
+from verifier.recipient import email_matches
+from verifier.report import Check, CredentialSummary, VerificationReport
+from verifier.resolvers import DocumentResolver, NeedsNetwork, ResolutionError, base_url
+from verifier.status import (
+    StatusError,
+    check_bitstring_entry,
+    check_revocation_list_entry,
+    parse_entries,
+)
+
+OB_CONTEXT_PREFIXES = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/context",
+    "https://imsglobal.github.io/openbadges-specification/",
+)
+CREDENTIAL_TYPES = {"AchievementCredential", "OpenBadgeCredential", "EndorsementCredential"}
+
+
+@dataclass(frozen=True)
+class VerificationContext:
+    """Everything verification needs from outside, injected: resolvers, clock, limits."""
+
+    resolver: DocumentResolver
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    limits: InputLimits = DEFAULT_LIMITS
+    clock_skew: timedelta = timedelta(minutes=5)
+
+
+class _Checks:
+    def __init__(self) -> None:
+        self.items: list[Check] = []
+
+    def add(self, check_id: str, status: str, message: str) -> Check:
+        check = Check(check_id, status, message)  # type: ignore[arg-type]
+        self.items.append(check)
+        return check
+
+    def failed(self, *check_ids: str) -> bool:
+        return any(c.id in check_ids and c.status == "failed" for c in self.items)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _issuer_id(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def verify(
+    parsed: ParsedInput,
+    context: VerificationContext,
+    *,
+    recipient_email: str | None = None,
+    _depth: int = 0,
+) -> VerificationReport:
+    """Verify a parsed credential and return the report of named checks."""
+    checks = _Checks()
+    decoded: DecodedJws | None = None
+    credential = parsed.credential
+    if parsed.kind == "jwt":
+        try:
+            decoded = decode_compact(parsed.token or "")
+        except ProofError as error:
+            checks.add("format", "failed", f"Not a usable VC-JWT: {error}")
+            return VerificationReport(tuple(checks.items))
+        credential = decoded.credential
+        checks.add(
+            "format",
+            "passed",
+            f"Compact JWS ({decoded.format}), signed {decoded.header.get('alg')}",
+        )
+    else:
+        checks.add("format", "passed", "JSON-LD credential with embedded proof")
+    assert credential is not None
+
+    _check_context(credential, checks)
+    _check_types(credential, checks)
+    _check_schema(credential, checks)
+    _check_json_ld(credential, checks)
+    if decoded is not None:
+        _check_jwt(decoded, parsed.token or "", credential, context, checks)
+    else:
+        _check_embedded_proofs(credential, context, checks)
+    _check_validity(credential, context, checks)
+    status = _check_status(credential, context, checks)
+    _check_recipient(credential, recipient_email, checks)
+    if _depth == 0:
+        _check_endorsements(credential, context, checks)
+    summary = summarize(credential, parsed.kind, status, context.now())
+    return VerificationReport(tuple(checks.items), summary)
+
+
+# -- structure ---------------------------------------------------------------------------
+
+
+def _check_context(credential: dict[str, Any], checks: _Checks) -> None:
+    contexts = _as_list(credential.get("@context"))
+    if not contexts or contexts[0] not in (VC_V1, VC_V2):
+        checks.add(
+            "context",
+            "failed",
+            "The first @context must be the W3C Verifiable Credentials context (v1 or v2)",
+        )
+        return
+    inline = [c for c in contexts if not isinstance(c, str)]
+    if inline:
+        checks.add("context", "failed", "Embedded (inline) @context objects are not accepted")
+        return
+    unknown = [c for c in contexts if not is_pinned(c)]
+    if unknown:
+        checks.add(
+            "context", "failed", f"Unknown @context {unknown[0]} (contexts are never fetched)"
+        )
+        return
+    if not any(c.startswith(OB_CONTEXT_PREFIXES) for c in contexts):
+        checks.add("context", "failed", "The Open Badges 3.0 context is missing from @context")
+        return
+    if contexts[0] == VC_V1:
+        checks.add(
+            "context",
+            "warning",
+            "VC Data Model 1.1 credential: accepted, but OB 3.0 now uses VC Data Model 2.0",
+        )
+    else:
+        checks.add(
+            "context", "passed", "Contexts are the published VC 2.0 and Open Badges 3.0 contexts"
+        )
+
+
+def _check_types(credential: dict[str, Any], checks: _Checks) -> None:
+    types = set(_as_list(credential.get("type")))
+    if "VerifiableCredential" not in types:
+        checks.add("type", "failed", "type must include VerifiableCredential")
+    elif not types & CREDENTIAL_TYPES:
+        checks.add(
+            "type", "failed", "type must include OpenBadgeCredential or AchievementCredential"
+        )
+    else:
+        checks.add(
+            "type",
+            "passed",
+            "An Open Badges credential (" + ", ".join(sorted(types & CREDENTIAL_TYPES)) + ")",
+        )
+
+
+def _check_schema(credential: dict[str, Any], checks: _Checks) -> None:
+    violations = validate_credential(credential)
+    if violations:
+        shown = "; ".join(f"{v.path}: {v.message}" for v in violations[:5])
+        more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
+        checks.add(
+            "schema", "failed", f"Does not match the Open Badges 3.0 JSON Schema: {shown}{more}"
+        )
+    else:
+        checks.add("schema", "passed", "Matches the Open Badges 3.0 JSON Schema")
+
+
+def _check_json_ld(credential: dict[str, Any], checks: _Checks) -> None:
+    if checks.failed("context"):
+        checks.add("json-ld", "skipped", "Skipped: the contexts are not usable")
+        return
+    try:
+        problems = check_safe_mode(credential) + check_compact_form(credential)
+    except ContextNotPinned as error:
+        checks.add("json-ld", "failed", str(error))
+        return
+    except Exception as error:
+        checks.add("json-ld", "failed", f"JSON-LD processing failed: {error}")
+        return
+    if problems:
+        shown = "; ".join(f"{p.path}: {p.message}" for p in problems[:5])
+        checks.add(
+            "json-ld",
+            "failed",
+            f"Not every property is defined by the credential's contexts: {shown}",
+        )
+    else:
+        checks.add(
+            "json-ld", "passed", "Every property and type is defined by the published contexts"
+        )
+
+
+# -- proofs and keys ---------------------------------------------------------------------
+
+
+def _find_method(document: dict[str, Any], method_id: str) -> dict[str, Any] | None:
+    doc_id = document.get("id")
+    for method in _as_list(document.get("verificationMethod")) + _as_list(
+        document.get("assertionMethod")
+    ):
+        if not isinstance(method, dict):
+            continue
+        candidate = method.get("id")
+        if isinstance(candidate, str) and candidate.startswith("#") and isinstance(doc_id, str):
+            candidate = doc_id + candidate
+        if candidate == method_id:
+            return method
+    # A bare did:key names its one key (the DID document has exactly one method).
+    if (
+        "#" not in method_id
+        and isinstance(doc_id, str)
+        and doc_id.startswith("did:key:")
+        and doc_id == method_id
+    ):
+        methods = _as_list(document.get("verificationMethod"))
+        return methods[0] if len(methods) == 1 else None
+    return None
+
+
+def _is_assertion_method(document: dict[str, Any], method: dict[str, Any]) -> bool:
+    doc_id = document.get("id")
+    for entry in _as_list(document.get("assertionMethod")):
+        reference = entry.get("id") if isinstance(entry, dict) else entry
+        if isinstance(reference, str) and reference.startswith("#") and isinstance(doc_id, str):
+            reference = doc_id + reference
+        if reference == method.get("id") or (
+            isinstance(reference, str)
+            and reference.startswith("#")
+            and method.get("id", "").endswith(reference)
+        ):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    public_key: PublicKey
+    controller: str
+
+
+def resolve_key(method_id: Any, context: VerificationContext) -> ResolvedKey:
+    """The key behind a verification method URL, with its controller, if listed for assertion."""
+    if not isinstance(method_id, str) or ":" not in method_id:
+        raise ResolutionError(f"verificationMethod {method_id!r} is not a URL")
+    document = context.resolver.resolve(base_url(method_id))
+    method = _find_method(document, method_id)
+    if method is None:
+        raise ResolutionError(f"{method_id} is not listed in its controller document")
+    if not _is_assertion_method(document, method):
+        raise ResolutionError(
+            f"{method_id} is not authorized for assertionMethod by its controller"
+        )
+    controller = method.get("controller") or document.get("id")
+    if controller != document.get("id"):
+        raise ResolutionError(
+            f"{method_id}: controller {controller!r} does not match the document {document.get('id')!r}"
+        )
+    try:
+        return ResolvedKey(public_key_of(method), controller)
+    except InvalidKey as error:
+        raise ResolutionError(f"{method_id}: {error}") from None
+
+
+def _check_embedded_proofs(
+    credential: dict[str, Any], context: VerificationContext, checks: _Checks
+) -> None:
+    proofs = _as_list(credential.get("proof"))
+    issuer = _issuer_id(credential)
+    if not proofs:
+        checks.add("proof", "failed", "The credential has no proof")
+        checks.add("issuer", "skipped", "Skipped: there is no proof to link to the issuer")
+        return
+    now = context.now()
+    controllers = []
+    for position, proof in enumerate(proofs, start=1):
+        label = f"Proof {position}" if len(proofs) > 1 else "The proof"
+        if not isinstance(proof, dict):
+            checks.add("proof", "failed", f"{label} is not an object")
+            return
+        if proof.get("proofPurpose") != "assertionMethod":
+            checks.add(
+                "proof",
+                "failed",
+                f"{label} has proofPurpose {proof.get('proofPurpose')!r}, not assertionMethod",
+            )
+            return
+        created, expires = _parse_time(proof.get("created")), _parse_time(proof.get("expires"))
+        if created and created > now + context.clock_skew:
+            checks.add("proof", "failed", f"{label} was created in the future ({proof['created']})")
+            return
+        if expires and expires <= now:
+            checks.add("proof", "failed", f"{label} expired on {proof['expires']}")
+            return
+        try:
+            key = resolve_key(proof.get("verificationMethod"), context)
+        except NeedsNetwork as error:
+            checks.add("proof", "failed", f"Could not resolve the signing key offline: {error}")
+            checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
+            return
+        except ResolutionError as error:
+            checks.add(
+                "proof", "failed", f"{label}: the signing key could not be resolved: {error}"
+            )
+            checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
+            return
+        try:
+            verify_data_integrity(credential, proof, key.public_key)
+        except ProofError as error:
+            checks.add("proof", "failed", f"{label} does not verify: {error}")
+            checks.add("issuer", "skipped", "Skipped: the proof did not verify")
+            return
+        except (CanonicalizationTooComplex, ContextNotPinned) as error:
+            checks.add("proof", "failed", f"{label} could not be checked: {error}")
+            checks.add("issuer", "skipped", "Skipped: the proof could not be checked")
+            return
+        controllers.append(key.controller)
+    kinds = ", ".join(sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs}))
+    checks.add("proof", "passed", f"Signature verified ({kinds})")
+    strangers = [c for c in controllers if c != issuer]
+    if strangers:
+        checks.add(
+            "issuer", "failed", f"Signed by a key of {strangers[0]}, not of the issuer {issuer}"
+        )
+    else:
+        checks.add("issuer", "passed", f"Signed by a key of the issuer {issuer}")
+
+
+def _jwt_key(decoded: DecodedJws, issuer: str | None, context: VerificationContext) -> ResolvedKey:
+    kid = decoded.header.get("kid")
+    if isinstance(kid, str) and kid:
+        if kid.startswith("#") and issuer:
+            kid = issuer + kid
+        return resolve_key(kid, context)
+    if not issuer:
+        raise ResolutionError("the JWT names no key (kid) and no issuer")
+    document = context.resolver.resolve(issuer)
+    wanted = decoded.header.get("alg")
+    for entry in _as_list(document.get("assertionMethod")):
+        method = (
+            entry if isinstance(entry, dict) else _find_method(document, _absolute(document, entry))
+        )
+        if method is None:
+            continue
+        try:
+            key = public_key_of(method)
+        except InvalidKey:
+            continue
+        if key.jws_algorithm == wanted:
+            return ResolvedKey(key, str(document.get("id")))
+    raise ResolutionError(f"the issuer's document lists no {wanted} key for assertion")
+
+
+def _absolute(document: dict[str, Any], reference: Any) -> str:
+    if isinstance(reference, str) and reference.startswith("#"):
+        return f"{document.get('id')}{reference}"
+    return str(reference)
+
+
+def _check_jwt(
+    decoded: DecodedJws,
+    token: str,
+    credential: dict[str, Any],
+    context: VerificationContext,
+    checks: _Checks,
+) -> None:
+    issuer = _issuer_id(credential)
+    ignored = key_carrying_headers(decoded)
+    try:
+        key = _jwt_key(decoded, issuer, context)
+        verify_signature(decoded, token, key.public_key)
+    except NeedsNetwork as error:
+        checks.add("proof", "failed", f"Could not resolve the signing key offline: {error}")
+        checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
+        return
+    except ResolutionError as error:
+        note = (
+            f" (the key in the token's {', '.join(ignored)} header is never trusted)"
+            if ignored
+            else ""
+        )
+        checks.add("proof", "failed", f"The signing key could not be resolved: {error}{note}")
+        checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
+        return
+    except ProofError as error:
+        checks.add("proof", "failed", f"The JWT signature does not verify: {error}")
+        checks.add("issuer", "skipped", "Skipped: the signature did not verify")
+        return
+    checks.add("proof", "passed", f"JWT signature verified ({decoded.header.get('alg')})")
+    problems = []
+    payload = decoded.payload
+    if key.controller != issuer:
+        problems.append(f"signed by a key of {key.controller}, not of the issuer {issuer}")
+    if "iss" in payload and payload["iss"] != issuer:
+        problems.append(f"the iss claim {payload['iss']!r} is not the issuer {issuer!r}")
+    if decoded.format == "vc-jwt":
+        if "iss" not in payload:
+            problems.append("the iss claim is missing")
+        if "jti" in payload and "id" in credential and payload["jti"] != credential["id"]:
+            problems.append("the jti claim does not match the credential id")
+        subject = credential.get("credentialSubject")
+        subject_id = subject.get("id") if isinstance(subject, dict) else None
+        if "sub" in payload and subject_id and payload["sub"] != subject_id:
+            problems.append("the sub claim does not match credentialSubject.id")
+        now = context.now().timestamp()
+        if (
+            isinstance(payload.get("nbf"), int | float)
+            and payload["nbf"] > now + context.clock_skew.total_seconds()
+        ):
+            problems.append("the nbf claim is in the future")
+        if isinstance(payload.get("exp"), int | float) and payload["exp"] <= now:
+            problems.append("the exp claim is in the past")
+    if problems:
+        checks.add("issuer", "failed", "; ".join(problems).capitalize())
+    else:
+        checks.add("issuer", "passed", f"Signed by a key of the issuer {issuer}")
+
+
+# -- validity, status, recipient, endorsements -------------------------------------------
+
+
+def _check_validity(
+    credential: dict[str, Any], context: VerificationContext, checks: _Checks
+) -> None:
+    now = context.now()
+    start_name = "validFrom" if "validFrom" in credential else "issuanceDate"
+    end_name = "validUntil" if "validUntil" in credential else "expirationDate"
+    start, end = credential.get(start_name), credential.get(end_name)
+    start_time, end_time = _parse_time(start), _parse_time(end)
+    if start is not None and start_time is None:
+        checks.add("validity", "failed", f"{start_name} {start!r} is not a date-time")
+    elif end is not None and end_time is None:
+        checks.add("validity", "failed", f"{end_name} {end!r} is not a date-time")
+    elif start_time and start_time > now:
+        checks.add("validity", "failed", f"Not valid yet: valid from {start}")
+    elif end_time and end_time <= now:
+        checks.add("validity", "failed", f"Expired on {end}")
+    else:
+        until = f" until {end}" if end else ""
+        checks.add("validity", "passed", f"Valid from {start}{until}" if start else f"Valid{until}")
+
+
+def _check_status(credential: dict[str, Any], context: VerificationContext, checks: _Checks) -> str:
+    """Returns the status word for the summary: active, revoked, suspended or unknown."""
+    try:
+        entries = parse_entries(credential)
+    except StatusError as error:
+        checks.add("status", "failed", f"The credential status is unreadable: {error}")
+        return "unknown"
+    if not entries:
+        checks.add("status", "skipped", "The credential has no status entry (it cannot be revoked)")
+        return "active"
+    if checks.failed("proof", "issuer"):
+        checks.add(
+            "status",
+            "skipped",
+            "Skipped: the status list is fetched only for a credential whose proof verified",
+        )
+        return "unknown"
+    issuer = _issuer_id(credential)
+    for entry in entries:
+        try:
+            document = context.resolver.resolve(entry.list_url)
+            if entry.type == "1EdTechRevocationList":
+                result = check_revocation_list_entry(entry, document)
+            else:
+                _verify_status_list_credential(document, issuer, context)
+                result = check_bitstring_entry(entry, document)
+        except NeedsNetwork as error:
+            checks.add("status", "failed", f"Could not check revocation offline: {error}")
+            return "unknown"
+        except (ResolutionError, StatusError) as error:
+            checks.add("status", "failed", f"Could not check the credential status: {error}")
+            return "unknown"
+        if result.set:
+            word = "revoked" if result.purpose == "revocation" else "suspended"
+            reason = f": {result.message}" if result.message else ""
+            checks.add("status", "failed", f"The credential has been {word} by its issuer{reason}")
+            return word
+    checks.add("status", "passed", "Not revoked")
+    return "active"
+
+
+def _verify_status_list_credential(
+    document: dict[str, Any], issuer: str | None, context: VerificationContext
+) -> None:
+    """A status list is a credential itself: it must be signed by the credential's issuer."""
+    list_checks = _Checks()
+    _check_embedded_proofs(document, context, list_checks)
+    _check_validity(document, context, list_checks)
+    failed = [c for c in list_checks.items if c.status == "failed"]
+    if failed:
+        raise StatusError(f"the status list credential does not verify: {failed[0].message}")
+    if _issuer_id(document) != issuer:
+        raise StatusError("the status list was not issued by the credential's issuer")
+
+
+def _check_recipient(credential: dict[str, Any], email: str | None, checks: _Checks) -> None:
+    if not email:
+        checks.add(
+            "recipient", "skipped", "No email address was given to check the recipient against"
+        )
+        return
+    subject = credential.get("credentialSubject")
+    identifiers = _as_list(subject.get("identifier")) if isinstance(subject, dict) else []
+    if any(email_matches(identifier, email) for identifier in identifiers):
+        checks.add("recipient", "passed", "The credential was awarded to this email address")
+    else:
+        checks.add("recipient", "failed", "The credential was not awarded to this email address")
+
+
+def _check_endorsements(
+    credential: dict[str, Any], context: VerificationContext, checks: _Checks
+) -> None:
+    endorsements = []
+    for holder in (
+        credential,
+        credential.get("issuer"),
+        (credential.get("credentialSubject") or {}).get("achievement")
+        if isinstance(credential.get("credentialSubject"), dict)
+        else None,
+    ):
+        if isinstance(holder, dict):
+            endorsements += [
+                ParsedInput("ldp", e)
+                for e in _as_list(holder.get("endorsement"))
+                if isinstance(e, dict)
+            ]
+            endorsements += [
+                ParsedInput("jwt", None, e)
+                for e in _as_list(holder.get("endorsementJwt"))
+                if isinstance(e, str)
+            ]
+    if not endorsements:
+        checks.add("endorsements", "skipped", "No endorsements")
+        return
+    endorsements = endorsements[: context.limits.max_endorsements]
+    results = [verify(item, context, _depth=1) for item in endorsements]
+    good = sum(report.verified for report in results)
+    if good == len(results):
+        checks.add("endorsements", "passed", f"{good} endorsement(s) verified")
+    else:
+        first = next(c for r in results if not r.verified for c in r.checks if c.status == "failed")
+        checks.add(
+            "endorsements",
+            "warning",
+            f"{len(results) - good} of {len(results)} endorsement(s) did not verify: {first.message}",
+        )
+
+
+# -- summary ------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _image_url(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
+def summarize(
+    credential: dict[str, Any], kind: str, status: str, now: datetime
+) -> CredentialSummary:
+    issuer = credential.get("issuer")
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    achievement = achievement if isinstance(achievement, dict) else {}
+    criteria = achievement.get("criteria")
+    valid_until = _text(credential.get("validUntil") or credential.get("expirationDate"))
+    valid_from = _text(credential.get("validFrom") or credential.get("issuanceDate"))
+    end, start = _parse_time(valid_until), _parse_time(valid_from)
+    if status == "active" and end and end <= now:
+        status = "expired"
+    elif status == "active" and start and start > now:
+        status = "not yet valid"
+    return CredentialSummary(
+        id=_text(credential.get("id")),
+        format=kind,
+        types=tuple(t for t in _as_list(credential.get("type")) if isinstance(t, str)),
+        name=_text(credential.get("name")) or _text(achievement.get("name")),
+        description=_text(credential.get("description")) or _text(achievement.get("description")),
+        image=_image_url(credential.get("image")) or _image_url(achievement.get("image")),
+        achievement_id=_text(achievement.get("id")),
+        achievement_name=_text(achievement.get("name")),
+        achievement_description=_text(achievement.get("description")),
+        criteria=_text(criteria.get("narrative")) if isinstance(criteria, dict) else None,
+        issuer_id=_issuer_id(credential),
+        issuer_name=_text(issuer.get("name")) if isinstance(issuer, dict) else None,
+        issued=valid_from,
+        valid_until=valid_until,
+        status=status,
+    )
