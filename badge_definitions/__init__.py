@@ -20,6 +20,8 @@ from badge_definitions.loader import (
     certification_rank,
     load_definition,
     load_definitions,
+    load_file,
+    load_files,
     parse_definition,
 )
 
@@ -39,5 +41,7 @@ __all__ = [
     "certification_rank",
     "load_definition",
     "load_definitions",
+    "load_file",
+    "load_files",
     "parse_definition",
 ]

@@ -331,8 +331,8 @@ def parse_definition(data: Any, source: str) -> BadgeDefinition:
         tags=tuple(tags), field_of_study=field_of_study, source=source)
 
 
-def load_definition(path: str | Path) -> BadgeDefinition:
-    """Load and validate one YAML file."""
+def load_file(path: str | Path) -> tuple[BadgeDefinition, dict[str, Any]]:
+    """Load and validate one YAML file: the definition and the mapping it was read from."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -342,24 +342,35 @@ def load_definition(path: str | Path) -> BadgeDefinition:
     if definition.slug != path.stem:
         raise BadgeDefinitionError(
             [f"{path.name}: slug: {definition.slug!r} must match the file name {path.stem!r}"])
-    return definition
+    return definition, data
 
 
-def load_definitions(directory: str | Path | None = None) -> tuple[BadgeDefinition, ...]:
-    """Every ``*.yaml`` in ``directory`` (default: this package), sorted by slug.
+def load_definition(path: str | Path) -> BadgeDefinition:
+    """Load and validate one YAML file."""
+    return load_file(path)[0]
 
-    All files are checked before raising, so one run reports every broken file.
-    """
+
+def load_files(
+    directory: str | Path | None = None,
+) -> tuple[tuple[BadgeDefinition, dict[str, Any]], ...]:
+    """Every ``*.yaml`` in ``directory`` (default: this package) as (definition, mapping),
+    sorted by file name. All files are checked before raising, so one run reports every
+    broken file."""
     paths: Iterable[Path] = sorted(Path(directory or DEFINITIONS_DIR).glob("*.yaml"))
-    definitions, errors = [], []
+    loaded, errors = [], []
     for path in paths:
         try:
-            definitions.append(load_definition(path))
+            loaded.append(load_file(path))
         except BadgeDefinitionError as exc:
             errors.extend(exc.errors)
     if errors:
         raise BadgeDefinitionError(errors)
-    return tuple(definitions)
+    return tuple(loaded)
+
+
+def load_definitions(directory: str | Path | None = None) -> tuple[BadgeDefinition, ...]:
+    """Every definition in ``directory`` (default: this package), sorted by file name."""
+    return tuple(definition for definition, _ in load_files(directory))
 
 
 def certification_rank(level: str) -> int:

@@ -1,0 +1,67 @@
+"""Who may do what: pure rules over a :class:`Principal` (no database, no Flask).
+
+- ``alliance_admin``: everything.
+- ``pathway_admin``: students, criteria, issuing and revoking for *their* pathways only.
+- ``employer_partner``: reads the criteria and awards of the badges their organisation backs.
+A deactivated user may do nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+ALLIANCE_ADMIN = "alliance_admin"
+PATHWAY_ADMIN = "pathway_admin"
+EMPLOYER_PARTNER = "employer_partner"
+
+
+class PermissionDenied(PermissionError):
+    """The actor may not do this; the message says why, for the admin to read."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    active: bool
+    pathway_ids: frozenset[int] = frozenset()
+    organisation_id: int | None = None
+    label: str = ""
+
+    @classmethod
+    def of(cls, user: Any) -> Principal:
+        """From anything shaped like ``issuer.models.User``."""
+        pathways: Iterable[Any] = user.pathways
+        return cls(role=str(user.role), active=bool(user.active),
+                   pathway_ids=frozenset(p.id for p in pathways),
+                   organisation_id=user.organisation_id, label=user.email)
+
+
+def can_manage_pathway(principal: Principal, pathway_id: int) -> bool:
+    """Import students, record criteria, issue and revoke for this pathway."""
+    if not principal.active:
+        return False
+    if principal.role == ALLIANCE_ADMIN:
+        return True
+    return principal.role == PATHWAY_ADMIN and pathway_id in principal.pathway_ids
+
+
+def can_view_badge(principal: Principal, employer_id: int) -> bool:
+    """See a badge's criteria and the awards made under it."""
+    if not principal.active:
+        return False
+    if principal.role in (ALLIANCE_ADMIN, PATHWAY_ADMIN):
+        return True
+    return principal.role == EMPLOYER_PARTNER and principal.organisation_id == employer_id
+
+
+def can_administer(principal: Principal) -> bool:
+    """Record pathway certifications, manage users, load badge definitions."""
+    return principal.active and principal.role == ALLIANCE_ADMIN
+
+
+def require(allowed: bool, message: str) -> None:
+    """Raise :class:`PermissionDenied` with ``message`` unless ``allowed``."""
+    if not allowed:
+        raise PermissionDenied(message)

@@ -1,0 +1,212 @@
+"""Issue one badge to one student, inside the caller's transaction.
+
+Order of work: permission, eligibility, a status-list slot, build, sign (both formats), then
+the award and its audit event are added and flushed. Everything is in the one transaction the
+caller commits, so a crash anywhere before the commit leaves no award and gives the status
+index back (the slot's increment is rolled back with the rest).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badge_definitions import BadgeDefinition
+from issuer import eligibility, permissions
+from issuer.credential_builder import build_achievement_credential
+from issuer.models import Award, BadgeDefinitionRecord, CriterionResult, Student, User
+from issuer.services import audit, status_lists
+from issuer.services.badges import definition_of
+
+
+class Signer(Protocol):
+    issuer_did: str
+
+    def sign_ldp(self, credential: dict[str, Any]) -> dict[str, Any]: ...
+
+    def sign_jwt(self, credential: dict[str, Any]) -> str: ...
+
+
+class NotEligible(Exception):
+    """The student may not receive the badge; ``result.messages`` says every reason."""
+
+    def __init__(self, result: eligibility.EligibilityResult) -> None:
+        self.result = result
+        super().__init__(" ".join(result.messages))
+
+
+class IdempotencyConflict(ValueError):
+    """The idempotency key was already used for a different student or badge."""
+
+
+@dataclass(frozen=True)
+class IssuerSite:
+    """Where the issuer is published and what it is called."""
+
+    base_url: str
+    issuer_name: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> IssuerSite:
+        return cls(base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+                   issuer_name=str(config["ISSUER_NAME"]))
+
+    def issuer_profile(self, issuer_did: str) -> dict[str, Any]:
+        return {"id": issuer_did, "type": ["Profile"], "name": self.issuer_name,
+                "url": self.base_url}
+
+    def achievement_url(self, slug: str) -> str:
+        return f"{self.base_url}/achievements/{slug}"
+
+
+def achievement(definition: BadgeDefinition, site: IssuerSite) -> dict[str, Any]:
+    """The OB 3.0 Achievement for a badge definition; the employer is its creator."""
+    url = site.achievement_url(definition.slug)
+    narrative = "\n".join(
+        [f"Set by {definition.employer.name}. The student has met every criterion:", ""]
+        + [f"- **{c.title}**: {c.description}" for c in definition.criteria])
+    result: dict[str, Any] = {
+        "id": url,
+        "type": ["Achievement"],
+        "achievementType": "Badge",
+        "name": definition.name,
+        "description": definition.description,
+        "criteria": {"id": f"{url}#criteria", "narrative": narrative},
+        "image": {"id": f"{site.base_url}/static/{definition.image}", "type": "Image",
+                  "caption": definition.name},
+        "creator": {"id": definition.employer.url, "type": ["Profile"],
+                    "name": definition.employer.name, "url": definition.employer.url},
+        "version": str(definition.version),
+    }
+    if definition.alignments:
+        result["alignment"] = [_alignment(a) for a in definition.alignments]
+    if definition.tags:
+        result["tag"] = list(definition.tags)
+    if definition.field_of_study:
+        result["fieldOfStudy"] = definition.field_of_study
+    return result
+
+
+def _alignment(alignment: Any) -> dict[str, Any]:
+    item = {"type": ["Alignment"], "targetName": alignment.target_name,
+            "targetUrl": alignment.target_url}
+    optional = {"targetDescription": alignment.target_description,
+                "targetFramework": alignment.target_framework,
+                "targetCode": alignment.target_code}
+    item.update({key: value for key, value in optional.items() if value})
+    return item
+
+
+def criterion_results(session: Session, student: Student, badge: BadgeDefinitionRecord
+                      ) -> list[CriterionResult]:
+    return list(session.scalars(select(CriterionResult).where(
+        CriterionResult.student_id == student.id, CriterionResult.badge_id == badge.id)))
+
+
+def awards_of(session: Session, student: Student, badge: BadgeDefinitionRecord) -> list[Award]:
+    return list(session.scalars(select(Award).where(
+        Award.student_id == student.id, Award.badge_id == badge.id).order_by(Award.issued_at)))
+
+
+def check_eligibility(session: Session, *, student: Student, badge: BadgeDefinitionRecord,
+                      now: datetime) -> eligibility.EligibilityResult:
+    """Gather the facts from the database and apply :func:`issuer.eligibility.check`."""
+    pathway = student.pathway
+    return eligibility.check(
+        student_name=student.name,
+        pathway=eligibility.PathwayFacts(
+            name=pathway.name, sector=pathway.sector,
+            certification_level=str(pathway.certification_level),
+            certification_expires_on=pathway.certification_expires_on),
+        badge=definition_of(badge),
+        criteria_met={r.criterion_key: r.met for r in criterion_results(session, student, badge)},
+        held_awards=[eligibility.HeldAward(a.credential_id, a.valid_until, a.revoked_at is not None)
+                     for a in awards_of(session, student, badge)],
+        now=now,
+    )
+
+
+def _evidence(definition: BadgeDefinition, results: Sequence[CriterionResult],
+              extra_urls: Sequence[str]) -> list[dict[str, Any]]:
+    """Evidence links only: admins' notes stay in the database (they may describe a minor)."""
+    items = []
+    for result in results:
+        criterion = definition.criterion(result.criterion_key)
+        if result.met and result.evidence_url and criterion is not None:
+            items.append({"id": result.evidence_url, "name": criterion.title})
+    items += [{"id": url, "name": "Evidence"} for url in extra_urls]
+    return items
+
+
+def issue_badge(
+    session: Session,
+    *,
+    student: Student,
+    badge: BadgeDefinitionRecord,
+    actor: User | None,
+    signer: Signer,
+    site: IssuerSite,
+    now: datetime,
+    idempotency_key: str | None = None,
+    evidence_urls: Sequence[str] = (),
+) -> Award:
+    """Issue ``badge`` to ``student`` (``actor`` None: the command line).
+
+    With an ``idempotency_key`` already used for this student and badge, the existing award
+    is returned and nothing new is issued. Raises :class:`permissions.PermissionDenied`,
+    :class:`NotEligible` or :class:`IdempotencyConflict`.
+    """
+    if idempotency_key is not None:
+        existing = session.scalar(select(Award).where(Award.idempotency_key == idempotency_key))
+        if existing is not None:
+            if existing.student_id != student.id or existing.badge_id != badge.id:
+                raise IdempotencyConflict(
+                    f"idempotency key {idempotency_key!r} was used for another award")
+            return existing
+    if actor is not None:
+        permissions.require(
+            permissions.can_manage_pathway(permissions.Principal.of(actor), student.pathway_id),
+            f"{actor.email} may not issue badges for {student.pathway.name}")
+    result = check_eligibility(session, student=student, badge=badge, now=now)
+    if not result.eligible:
+        raise NotEligible(result)
+
+    definition = definition_of(badge)
+    slot = status_lists.allocate(session, now=now)
+    valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
+    valid_until = definition.validity.valid_until(valid_from)
+    credential = build_achievement_credential(
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        issuer=site.issuer_profile(signer.issuer_did),
+        recipient_email=student.email,
+        recipient_salt=student.identity_salt,
+        achievement=achievement(definition, site),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        evidence=_evidence(definition, criterion_results(session, student, badge), evidence_urls),
+        credential_status=status_lists.credential_status_entry(site.base_url, slot),
+        name=definition.name,
+    )
+    signed = signer.sign_ldp(credential)
+    jwt = signer.sign_jwt(credential)
+
+    award = Award(
+        credential_id=credential["id"], student=student, badge=badge,
+        badge_version=definition.version, credential_json=signed, credential_jwt=jwt,
+        status_list_id=slot.status_list_id, status_list_index=slot.index, issued_at=now,
+        valid_until=valid_until, issued_by_id=actor.id if actor is not None else None,
+        idempotency_key=idempotency_key)
+    session.add(award)
+    audit.record(session, actor, audit.AWARD_ISSUED, award, {
+        "student_id": student.id, "badge": badge.slug, "badge_version": definition.version,
+        "status_list_id": slot.status_list_id, "status_list_index": slot.index,
+        "valid_until": valid_until.isoformat() if valid_until else None,
+    }, now=now)
+    session.flush()
+    return award
