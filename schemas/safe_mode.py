@@ -226,9 +226,7 @@ class _InspectingProcessor(JsonLdProcessor):
     ):
         path = self._path_of(element)
         try:
-            self._inspect_object(
-                active_ctx, active_property, element, path, type_scoped_ctx or active_ctx, options
-            )
+            self._inspect_object(active_ctx, element, path, type_scoped_ctx or active_ctx, options)
         except Exception as error:  # an inspection bug must not hide pyld's own verdict
             self._unsafe(path, f"could not inspect this object: {error}")
         return super()._expand_object(
@@ -268,10 +266,8 @@ class _InspectingProcessor(JsonLdProcessor):
     def _not_compact(self, path: _Path, message: str) -> None:
         self._inspection.compact.add(SafeModeProblem(json_path(path), message))
 
-    def _inspect_object(self, ctx, active_property, element, path, type_ctx, options) -> None:
+    def _inspect_object(self, ctx, element, path, type_ctx, options) -> None:
         mappings = ctx.get("mappings", {})
-        if any(k in element for k in _CONTAINER_KEYWORDS):
-            self._check_container(ctx, active_property, element, path)
         for key, value in element.items():
             if key == "@context" or not isinstance(key, str):
                 continue
@@ -292,6 +288,7 @@ class _InspectingProcessor(JsonLdProcessor):
             if definition is None:
                 self._check_undefined_key(ctx, key, iri, key_path)
                 continue
+            self._check_containers(key, definition, value, key_path)
             if definition.get("reverse"):
                 self._unsafe(key_path, f"property '{key}' is a reverse property (@reverse)")
             if definition.get("@type") in ("@id", "@vocab"):
@@ -371,16 +368,23 @@ class _InspectingProcessor(JsonLdProcessor):
                     f"resolves it against '{DEFAULT_BASE_IRI}'",
                 )
 
-    def _check_container(self, ctx, active_property, element, path) -> None:
-        definition = ctx.get("mappings", {}).get(active_property) or {}
+    def _check_containers(self, key, definition, value, key_path) -> None:
+        """``@list``/``@set`` objects only where the property's term declares the container.
+
+        Checked from the parent, whose active context holds the term: pyld has already
+        reverted type-scoped terms by the time it expands the nested object itself.
+        """
         declared = definition.get("@container") or []
-        for keyword in _CONTAINER_KEYWORDS & element.keys():
-            if keyword not in declared:
-                self._unsafe(
-                    (*path, keyword),
-                    f"'{keyword}' object under '{active_property}', whose term does not declare "
-                    f"@container {keyword}",
-                )
+        for _, item, item_path in _items(value, key_path):
+            if not isinstance(item, Mapping):
+                continue
+            for keyword in sorted(_CONTAINER_KEYWORDS & item.keys()):
+                if keyword not in declared:
+                    self._unsafe(
+                        (*item_path, keyword),
+                        f"'{keyword}' object under '{key}', whose term does not declare "
+                        f"@container {keyword}",
+                    )
 
 
 def _items(value: Any, path: _Path) -> Iterable[tuple[int | None, Any, _Path]]:
