@@ -11,6 +11,8 @@ from verifier.recipient import identity_hash
 CREDENTIAL_CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    # defines 1EdTechJsonSchemaValidator2019, the credentialSchema type OB 3.0 uses
+    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
 ]
 ACHIEVEMENT_CREDENTIAL_SCHEMA = {
     "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",

@@ -15,6 +15,7 @@ from typing import Any
 from keys.did import public_key_of
 from keys.keypairs import InvalidKey, PublicKey
 from keys.proofs import (
+    SUPPORTED_PROOFS,
     ProofError,
     decode_compact,
     verify_data_integrity,
@@ -41,6 +42,7 @@ OB_CONTEXT_PREFIXES = (
     "https://purl.imsglobal.org/spec/ob/v3p0/context",
     "https://imsglobal.github.io/openbadges-specification/",
 )
+SUPPORTED_PROOF_TYPES = {proof_type for proof_type, _ in SUPPORTED_PROOFS}
 CREDENTIAL_TYPES = {"AchievementCredential", "OpenBadgeCredential", "EndorsementCredential"}
 
 
@@ -310,6 +312,10 @@ def _check_embedded_proofs(
         label = f"Proof {position}" if len(proofs) > 1 else "The proof"
         if not isinstance(proof, dict):
             checks.add("proof", "failed", f"{label} is not an object")
+            return
+        if proof.get("type") not in SUPPORTED_PROOF_TYPES:
+            checks.add("proof", "failed", f"{label} is of an unsupported type {proof.get('type')!r}")
+            checks.add("issuer", "skipped", "Skipped: a proof could not be checked")
             return
         if proof.get("proofPurpose") != "assertionMethod":
             checks.add(
