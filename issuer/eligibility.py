@@ -84,8 +84,8 @@ def check(
 
     if pathway.sector.lower() != rules.sector:
         failures.append(Failure("sector", (
-            f"{pathway.name} is a {pathway.sector} pathway; the {badge.name} is only for "
-            f"{rules.sector} pathways.")))
+            f"{pathway.name} is in the {pathway.sector} sector; the {badge.name} is only "
+            f"for {rules.sector} pathways.")))
 
     if certification_rank(level) < certification_rank(rules.minimum_certification):
         failures.append(Failure("certification_level", (
