@@ -357,7 +357,9 @@ def _check_embedded_proofs(
     kinds = ", ".join(sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs}))
     checks.add("proof", "passed", f"Signature verified ({kinds})")
     strangers = [c for c in controllers if c != issuer]
-    if strangers:
+    if issuer is None:
+        checks.add("issuer", "failed", "The credential names no issuer")
+    elif strangers:
         checks.add(
             "issuer", "failed", f"Signed by a key of {strangers[0]}, not of the issuer {issuer}"
         )
