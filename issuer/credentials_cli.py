@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from issuer.signing import signer_from_config
 from keys.store import KeyStoreError
@@ -23,6 +24,7 @@ from verifier.inputs import UnusableInput, parse_json
     show_default=True,
     help="ldp: JSON-LD with an eddsa-rdfc-2022 proof; jwt: OB 3.0 VC-JWT; jose: VC-JOSE (typ vc+jwt).",
 )
+@with_appcontext
 def sign_command(file: click.utils.LazyFile, output_format: str) -> None:
     """Print FILE (an unsigned credential, '-' for stdin) signed by the issuer's current key."""
     try:

@@ -6,6 +6,7 @@ import json
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from keys.did import controller_document
 from keys.keypairs import KEY_TYPES
@@ -33,6 +34,7 @@ _type_option = click.option(
 
 @keys_cli.command("generate")
 @_type_option
+@with_appcontext
 def generate_command(key_types: tuple[str, ...]) -> None:
     """Create a current key of each type that has none (existing keys are kept)."""
     try:
@@ -47,6 +49,7 @@ def generate_command(key_types: tuple[str, ...]) -> None:
 
 @keys_cli.command("rotate")
 @_type_option
+@with_appcontext
 def rotate_command(key_types: tuple[str, ...]) -> None:
     """Retire the current keys and create new ones. Retired keys stay in the DID document."""
     try:
@@ -59,6 +62,7 @@ def rotate_command(key_types: tuple[str, ...]) -> None:
 
 @keys_cli.command("list")
 @click.option("--did-document", is_flag=True, help="Print the issuer's DID document instead.")
+@with_appcontext
 def list_command(did_document: bool) -> None:
     """List keys (id, type, status, created) or print the DID document."""
     store = _store()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from verifier.inputs import UnusableInput, parse_bytes
 from verifier.report import VerificationReport
@@ -23,6 +24,7 @@ _SYMBOLS = {"passed": "✔", "failed": "✘", "warning": "!", "skipped": "-"}
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--email", help="Check that the credential was awarded to this email address.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
 def verify_command(file: str, email: str | None, as_json: bool) -> None:
     """Verify FILE: a JSON-LD credential, a VC-JWT, or a baked PNG/SVG badge ('-' for stdin)."""
     context = current_app.extensions["verification_context"]
