@@ -1,8 +1,38 @@
-"""Pinned JSON-LD contexts, the offline document loader, canonicalization and JSON Schemas.
-
-Imports nothing else of ours: every other package stands on this one.
+"""Pinned JSON-LD contexts and their offline loader, RDFC-1.0 canonicalization, JSON-LD safe
+mode, and the OB 3.0 JSON Schemas. Imports nothing else of ours: every other package stands on it.
 """
 
+from schemas.canonical import (
+    CanonicalizationBudget,
+    CanonicalizationError,
+    CanonicalizationTooComplex,
+    canonicalize,
+)
 from schemas.loader import ContextNotPinned, document_loader, is_pinned, pinned_contexts
+from schemas.safe_mode import (
+    SafeModeProblem,
+    SafeModeViolation,
+    check_compact_form,
+    check_safe_mode,
+    require_safe_mode,
+)
+from schemas.validation import SchemaViolation, validate_credential, validate_profile
 
-__all__ = ["ContextNotPinned", "document_loader", "is_pinned", "pinned_contexts"]
+__all__ = [
+    "CanonicalizationBudget",
+    "CanonicalizationError",
+    "CanonicalizationTooComplex",
+    "ContextNotPinned",
+    "SafeModeProblem",
+    "SafeModeViolation",
+    "SchemaViolation",
+    "canonicalize",
+    "check_compact_form",
+    "check_safe_mode",
+    "document_loader",
+    "is_pinned",
+    "pinned_contexts",
+    "require_safe_mode",
+    "validate_credential",
+    "validate_profile",
+]

@@ -22,7 +22,7 @@ from keys.proofs import (
     verify_signature,
 )
 from keys.proofs.jose import DecodedJws, key_carrying_headers
-from schemas.canonical import CanonicalizationTooComplex
+from schemas.canonical import CanonicalizationError
 from schemas.loader import VC_V1, VC_V2, ContextNotPinned, is_pinned
 from schemas.safe_mode import check_compact_form, check_safe_mode
 from schemas.validation import validate_credential
@@ -349,7 +349,7 @@ def _check_embedded_proofs(
             checks.add("proof", "failed", f"{label} does not verify: {error}")
             checks.add("issuer", "skipped", "Skipped: the proof did not verify")
             return
-        except (CanonicalizationTooComplex, ContextNotPinned) as error:
+        except (CanonicalizationError, ContextNotPinned) as error:
             checks.add("proof", "failed", f"{label} could not be checked: {error}")
             checks.add("issuer", "skipped", "Skipped: the proof could not be checked")
             return
