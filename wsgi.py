@@ -19,11 +19,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(overrides))
 
+    from issuer import cli as issuer_cli
+    from issuer import database
     from issuer.credentials_cli import sign_command
     from issuer.signing import signer_from_config
     from keys.cli import keys_cli
     from verifier.cli import verify_command
 
+    database.init_app(app)
     app.extensions["signer"] = signer_from_config(app.config, app.instance_path)
     app.extensions["verification_context"] = _verification_context(app)
 
@@ -32,6 +35,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     credentials_cli.add_command(verify_command)
     app.cli.add_command(credentials_cli)
     app.cli.add_command(keys_cli)
+    issuer_cli.init_app(app)
+    if app.config["LOAD_BADGES_ON_START"]:
+        issuer_cli.load_badges_on_start(app)
     return app
 
 

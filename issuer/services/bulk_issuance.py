@@ -161,13 +161,22 @@ def issue_rows(
     issue_valid_rows: bool = False,
 ) -> Iterator[RowOutcome]:
     """Issue the plan's ready rows, yielding after each so the caller can commit (issued) or
-    roll back (not issued). Refuses a plan with errors unless ``issue_valid_rows``."""
+    roll back (not issued). Refuses a plan with errors unless ``issue_valid_rows`` (raised
+    here, before anything is issued, not on the first iteration)."""
     errors = plan.count(ERROR)
     if errors and not issue_valid_rows:
         raise BulkRefused(f"{errors} row(s) have errors: fix the file, or choose to issue "
                           "the valid rows only")
     if plan.badge_slug != badge.slug:
         raise ValueError(f"the plan is for {plan.badge_slug}, not {badge.slug}")
+    return _issue_ready_rows(session, plan, badge=badge, actor=actor, signer=signer, site=site,
+                             now=now)
+
+
+def _issue_ready_rows(
+    session: Session, plan: BulkPlan, *, badge: BadgeDefinitionRecord, actor: User | None,
+    signer: issuance.Signer, site: issuance.IssuerSite, now: datetime,
+) -> Iterator[RowOutcome]:
     for row in plan.ready:
         student = session.get(Student, row.student_id)
         try:

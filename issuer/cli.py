@@ -1,0 +1,384 @@
+"""The issuer's commands: ``flask --app wsgi <group> <command>``.
+
+Each command owns its transaction: it calls services, then commits (or lets the error roll
+back). Commands act as the operator at the command line (``actor`` None in the audit log,
+labelled "command line").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.serving import run_simple
+
+from badge_definitions import BadgeDefinitionError
+from issuer import demo
+from issuer.database import get_engine, get_session, is_at_head, upgrade
+from issuer.models import Award, CertificationLevel, Organisation, Role
+from issuer.permissions import PermissionDenied
+from issuer.services import (
+    badges,
+    bulk_issuance,
+    certifications,
+    criteria,
+    issuance,
+    revocation,
+    students,
+    users,
+)
+from issuer.signing import CredentialSigner
+from keys.store import KeyStoreError
+
+DOMAIN_ERRORS = (LookupError, ValueError, PermissionDenied, BadgeDefinitionError, KeyStoreError)
+
+
+def current_signer() -> CredentialSigner:
+    """The app's credential signer (built once in ``create_app``)."""
+    return current_app.extensions["signer"]
+
+
+def current_site() -> issuance.IssuerSite:
+    return issuance.IssuerSite.from_config(current_app.config)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _explained(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Domain errors become a one-line message and exit status 1, not a traceback."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DOMAIN_ERRORS as exc:
+            get_session().rollback()
+            raise click.ClickException(str(exc)) from exc
+
+    return run
+
+
+def _student(email: str) -> Any:
+    student = students.find_student(get_session(), email)
+    if student is None:
+        raise LookupError(f"no student with email {email}")
+    return student
+
+
+# -- badges ------------------------------------------------------------------------------------
+badges_cli = click.Group("badges", help="Badge definitions (badge_definitions/*.yaml).")
+
+
+@badges_cli.command("load")
+@click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Where the YAML files are (default: the badge_definitions package).")
+@_explained
+def load_badges_command(directory: Path | None) -> None:
+    """Load or update every badge definition (unchanged ones are left alone)."""
+    session = get_session()
+    outcomes = badges.load_all(session, directory, now=_now())
+    session.commit()
+    for outcome in outcomes:
+        click.echo(f"{outcome.slug} version {outcome.version}: {outcome.action}")
+
+
+def load_badges_on_start(app: Flask) -> None:
+    """Load the badge definitions when the app starts, if the schema is ready for them.
+
+    Idempotent (unchanged files do nothing). Skipped before ``db upgrade`` has run, so that
+    ``flask db upgrade`` itself can start on an empty database.
+    """
+    with app.app_context():
+        try:
+            ready = is_at_head(get_engine())
+        except OperationalError as exc:  # the database is down: commands like `keys` still run
+            app.logger.warning("database unavailable, badge definitions not loaded: %s", exc)
+            return
+        if not ready:
+            app.logger.warning("database schema is not at head: run 'flask --app wsgi db "
+                               "upgrade'; badge definitions not loaded")
+            return
+        session = get_session()
+        try:
+            badges.load_all(session, now=_now())
+            session.commit()
+        except IntegrityError:  # another worker loaded the same definitions at the same moment
+            session.rollback()
+
+
+# -- pathways ----------------------------------------------------------------------------------
+pathways_cli = click.Group("pathways", help="Pathways and their certifications.")
+_level = click.option("--level", required=True,
+                      type=click.Choice([level.value for level in CertificationLevel]))
+_awarded = click.option("--awarded-on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+_expires = click.option("--expires-on", type=click.DateTime(["%Y-%m-%d"]),
+                        help="The first day the certification no longer holds.")
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+@pathways_cli.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--school", required=True)
+@click.option("--district", required=True)
+@click.option("--sector", required=True, help="e.g. health, engineering")
+@_level
+@_awarded
+@_expires
+@_explained
+def create_pathway_command(slug: str, name: str, school: str, district: str, sector: str,
+                           level: str, awarded_on: datetime,
+                           expires_on: datetime | None) -> None:
+    """Add a pathway with its current certification."""
+    session = get_session()
+    certifications.create_pathway(
+        session, slug=slug, name=name, school=school, district=district, sector=sector,
+        level=level, awarded_on=awarded_on.date(), expires_on=_day(expires_on), actor=None,
+        now=_now())
+    session.commit()
+    click.echo(f"Created {name} ({level}).")
+
+
+@pathways_cli.command("certify")
+@click.argument("slug")
+@_level
+@_awarded
+@_expires
+@click.option("--note")
+@_explained
+def certify_command(slug: str, level: str, awarded_on: datetime, expires_on: datetime | None,
+                    note: str | None) -> None:
+    """Record a (re)certification of pathway SLUG."""
+    session = get_session()
+    pathway = certifications.find_pathway(session, slug)
+    certifications.record_certification(
+        session, pathway=pathway, level=level, awarded_on=awarded_on.date(),
+        expires_on=_day(expires_on), note=note, actor=None, now=_now())
+    session.commit()
+    click.echo(f"{pathway.name} is now {level}.")
+
+
+# -- users -------------------------------------------------------------------------------------
+users_cli = click.Group("users", help="People who sign in.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for (hidden) when not given.")
+@click.option("--pathway", "pathway_slugs", multiple=True,
+              help="A pathway a pathway admin manages (repeatable).")
+@click.option("--organisation", "organisation_slug",
+              help="The employer of an employer partner, e.g. sutter-health.")
+@_explained
+def create_user_command(email: str, name: str, role: str, password: str,
+                        pathway_slugs: tuple[str, ...], organisation_slug: str | None) -> None:
+    """Create a user."""
+    session = get_session()
+    organisation = None
+    if organisation_slug:
+        organisation = session.scalar(
+            select(Organisation).where(Organisation.slug == organisation_slug))
+        if organisation is None:
+            raise LookupError(f"no organisation {organisation_slug!r}")
+    user = users.create_user(
+        session, email=email, name=name, role=role, password=password,
+        pathways=[certifications.find_pathway(session, s) for s in pathway_slugs],
+        organisation=organisation, actor=None, now=_now())
+    session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+# -- students ----------------------------------------------------------------------------------
+students_cli = click.Group("students", help="Students of the pathways.")
+
+
+@students_cli.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--pathway", "pathway_slug", required=True)
+@_explained
+def import_students_command(csv_file: Any, pathway_slug: str) -> None:
+    """Create the students listed in CSV_FILE (name,email,graduation_year[,name_display_consent])."""
+    session = get_session()
+    pathway = certifications.find_pathway(session, pathway_slug)
+    report = students.import_roster(session, pathway=pathway, content=csv_file.read(),
+                                    actor=None, now=_now())
+    session.commit()
+    click.echo(f"{report.created} created, {report.unchanged} already present, "
+               f"{len(report.errors)} with errors.")
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+
+
+# -- criteria ----------------------------------------------------------------------------------
+criteria_cli = click.Group("criteria", help="Criterion results.")
+
+
+@criteria_cli.command("record")
+@click.option("--student", "student_email", required=True)
+@click.option("--badge", "badge_slug", required=True)
+@click.option("--criterion", required=True)
+@click.option("--met/--not-met", required=True)
+@click.option("--evidence-url")
+@click.option("--note")
+@_explained
+def record_criterion_command(student_email: str, badge_slug: str, criterion: str, met: bool,
+                             evidence_url: str | None, note: str | None) -> None:
+    """Record whether a student met one criterion of a badge."""
+    session = get_session()
+    criteria.record_result(session, student=_student(student_email),
+                           badge=badges.find_badge(session, badge_slug), criterion_key=criterion,
+                           met=met, evidence_url=evidence_url, note=note, actor=None,
+                           now=_now())
+    session.commit()
+    click.echo(f"{criterion}: {'met' if met else 'not met'}.")
+
+
+# -- awards ------------------------------------------------------------------------------------
+awards_cli = click.Group("awards", help="Issue and revoke badges.")
+
+
+@awards_cli.command("issue")
+@click.option("--student", "student_email", required=True)
+@click.option("--badge", "badge_slug", required=True)
+@_explained
+def issue_command(student_email: str, badge_slug: str) -> None:
+    """Issue a badge to one student."""
+    session = get_session()
+    try:
+        award = issuance.issue_badge(
+            session, student=_student(student_email), badge=badges.find_badge(session, badge_slug),
+            actor=None, signer=current_signer(), site=current_site(), now=_now())
+    except issuance.NotEligible as exc:
+        session.rollback()
+        raise click.ClickException("not eligible:\n  " + "\n  ".join(exc.result.messages)) \
+            from exc
+    session.commit()
+    click.echo(f"Issued {award.credential_id} (valid until "
+               f"{award.valid_until.date() if award.valid_until else 'no end date'}).")
+
+
+@awards_cli.command("revoke")
+@click.argument("credential_id")
+@click.option("--reason", required=True)
+@_explained
+def revoke_command(credential_id: str, reason: str) -> None:
+    """Revoke the award CREDENTIAL_ID (urn:uuid:...)."""
+    session = get_session()
+    award = session.scalar(select(Award).where(Award.credential_id == credential_id))
+    if award is None:
+        raise LookupError(f"no award {credential_id}")
+    revocation.revoke(session, award=award, reason=reason, actor=None, now=_now())
+    session.commit()
+    click.echo(f"Revoked {credential_id}.")
+
+
+@awards_cli.command("bulk-issue")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--badge", "badge_slug", required=True)
+@click.option("--issue-valid-rows", is_flag=True,
+              help="Issue the rows without errors even when other rows have some.")
+@_explained
+def bulk_issue_command(csv_file: Path, badge_slug: str, issue_valid_rows: bool) -> None:
+    """Issue a badge to every student of CSV_FILE (student_email or student_id[, evidence_url]).
+
+    Safe to run again with the same file: rows already issued are skipped.
+    """
+    session = get_session()
+    badge = badges.find_badge(session, badge_slug)
+    now = _now()
+    plan = bulk_issuance.preview(session, content=csv_file.read_bytes(), badge=badge,
+                                 actor=None, now=now)
+    for row in plan.rows:
+        for message in row.messages:
+            click.echo(f"line {row.line} ({row.student_ref}): {message}", err=True)
+    click.echo(f"{len(plan.ready)} to issue, {plan.count(bulk_issuance.DONE)} already issued "
+               f"from this file, {plan.count(bulk_issuance.ERROR)} with errors.")
+    session.rollback()  # end the preview's read transaction before issuing
+    issued = failed = 0
+    outcomes = bulk_issuance.issue_rows(session, plan, badge=badge, actor=None,
+                                        signer=current_signer(), site=current_site(), now=now,
+                                        issue_valid_rows=issue_valid_rows)
+    with click.progressbar(length=len(plan.ready), label="Issuing") as bar:
+        for outcome in outcomes:
+            if outcome.issued:
+                session.commit()
+                issued += 1
+            else:
+                session.rollback()
+                failed += 1
+                click.echo(f"\nline {outcome.line}: {outcome.message}", err=True)
+            bar.update(1)
+    click.echo(f"Issued {issued}, failed {failed}.")
+
+
+# -- demo --------------------------------------------------------------------------------------
+demo_cli = click.Group("demo", help="Demonstration data and a one-command local server.")
+
+
+def _refuse_in_production() -> None:
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("demo data has well-known passwords: not in production")
+
+
+def _print_logins() -> None:
+    click.echo("Demo sign-ins:")
+    for login in demo.DEMO_LOGINS:
+        click.echo(f"  {login.role:<17} {login.email:<34} {login.password:<22} ({login.scope})")
+
+
+@demo_cli.command("seed")
+@_explained
+def seed_command() -> None:
+    """Add the demo network (pathways, students, awards, sign-ins) unless already there."""
+    _refuse_in_production()
+    session = get_session()
+    created = demo.seed(session, signer=current_signer(), site=current_site(), now=_now())
+    session.commit()
+    click.echo("Demo data added." if created else "Demo data already present.")
+    _print_logins()
+
+
+@demo_cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@_explained
+def run_command(host: str, port: int) -> None:
+    """Upgrade the database, create development keys and demo data if missing, then serve."""
+    _refuse_in_production()
+    upgrade(get_engine())
+    signer = current_signer()
+    for record in signer.key_store.generate():
+        click.echo(f"Created development {record.key_type} key {signer.issuer_did}#{record.id}")
+    session = get_session()
+    badges.load_all(session, now=_now())
+    created = demo.seed(session, signer=signer, site=current_site(), now=_now())
+    session.commit()
+    session.close()
+    click.echo("Demo data added." if created else "Demo data already present.")
+    click.echo(f"\nServing on http://{host}:{port}/ (PUBLIC_BASE_URL is "
+               f"{current_app.config['PUBLIC_BASE_URL']})\n")
+    _print_logins()
+    run_simple(host, port, current_app._get_current_object(), use_debugger=True,  # type: ignore[attr-defined]
+               use_reloader=False, threaded=True)
+
+
+def init_app(app: Flask) -> None:
+    """Register the issuer's command groups (``db`` is registered by ``issuer.database``)."""
+    for group in (badges_cli, pathways_cli, users_cli, students_cli, criteria_cli, awards_cli,
+                  demo_cli):
+        app.cli.add_command(group)
