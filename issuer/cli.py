@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.serving import run_simple
@@ -75,7 +76,7 @@ def _student(email: str) -> Any:
 
 
 # -- badges ------------------------------------------------------------------------------------
-badges_cli = click.Group("badges", help="Badge definitions (badge_definitions/*.yaml).")
+badges_cli = AppGroup("badges", help="Badge definitions (badge_definitions/*.yaml).")
 
 
 @badges_cli.command("load")
@@ -116,7 +117,7 @@ def load_badges_on_start(app: Flask) -> None:
 
 
 # -- pathways ----------------------------------------------------------------------------------
-pathways_cli = click.Group("pathways", help="Pathways and their certifications.")
+pathways_cli = AppGroup("pathways", help="Pathways and their certifications.")
 _level = click.option("--level", required=True,
                       type=click.Choice([level.value for level in CertificationLevel]))
 _awarded = click.option("--awarded-on", required=True, type=click.DateTime(["%Y-%m-%d"]))
@@ -171,7 +172,7 @@ def certify_command(slug: str, level: str, awarded_on: datetime, expires_on: dat
 
 
 # -- users -------------------------------------------------------------------------------------
-users_cli = click.Group("users", help="People who sign in.")
+users_cli = AppGroup("users", help="People who sign in.")
 
 
 @users_cli.command("create")
@@ -204,7 +205,7 @@ def create_user_command(email: str, name: str, role: str, password: str,
 
 
 # -- students ----------------------------------------------------------------------------------
-students_cli = click.Group("students", help="Students of the pathways.")
+students_cli = AppGroup("students", help="Students of the pathways.")
 
 
 @students_cli.command("import")
@@ -225,7 +226,7 @@ def import_students_command(csv_file: Any, pathway_slug: str) -> None:
 
 
 # -- criteria ----------------------------------------------------------------------------------
-criteria_cli = click.Group("criteria", help="Criterion results.")
+criteria_cli = AppGroup("criteria", help="Criterion results.")
 
 
 @criteria_cli.command("record")
@@ -249,7 +250,7 @@ def record_criterion_command(student_email: str, badge_slug: str, criterion: str
 
 
 # -- awards ------------------------------------------------------------------------------------
-awards_cli = click.Group("awards", help="Issue and revoke badges.")
+awards_cli = AppGroup("awards", help="Issue and revoke badges.")
 
 
 @awards_cli.command("issue")
@@ -327,7 +328,7 @@ def bulk_issue_command(csv_file: Path, badge_slug: str, issue_valid_rows: bool) 
 
 
 # -- demo --------------------------------------------------------------------------------------
-demo_cli = click.Group("demo", help="Demonstration data and a one-command local server.")
+demo_cli = AppGroup("demo", help="Demonstration data and a one-command local server.")
 
 
 def _refuse_in_production() -> None:

@@ -16,6 +16,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
+from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -103,7 +104,7 @@ def close_session(exception: BaseException | None = None) -> None:
         session.close()
 
 
-db_cli = click.Group("db", help="Manage the database schema.")
+db_cli = AppGroup("db", help="Manage the database schema.")
 
 
 @db_cli.command("upgrade")
