@@ -108,4 +108,9 @@ class Meter:
                 "too complex: blank nodes too symmetric, more than max_ndegree_steps="
                 f"{self.budget.max_ndegree_steps} n-degree hash steps"
             )
-        self.check_time("n-degree hashing")
+        if self._ndegree_steps % 16 == 0:
+            self.check_time("n-degree hashing")
+
+    @property
+    def ndegree_steps(self) -> int:
+        return self._ndegree_steps

@@ -24,6 +24,7 @@ from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
 from schemas._canon_budget import CanonicalizationTooComplex, InvalidJsonLd, Meter
+from schemas._canon_fastexpand import FastExpander, Unsupported
 from schemas.loader import ContextNotPinned, document_loader
 
 _MEMO_SIZE = 512
@@ -183,15 +184,34 @@ def expand(document: dict[str, Any], meter: Meter) -> list[Any]:
         "contextResolver": ContextResolver(jsonld._resolved_context_cache, document_loader),
         "extractAllScripts": True,
         "processingMode": "json-ld-1.1",
+        "isFrame": False,
+        "keepFreeFloatingNodes": False,
     }
+    processor = _MemoProcessor(meter)
+
+    def process_context(active_ctx, local_ctx, *, override_protected=False, propagate=True):
+        return processor._process_context(
+            active_ctx,
+            local_ctx,
+            options,
+            override_protected=override_protected,
+            propagate=propagate,
+        )
+
     try:
-        return _MemoProcessor(meter).expand(document, options)
+        try:
+            return FastExpander(process_context, meter).expand_document(
+                document, processor._get_initial_context(options)
+            )
+        except Unsupported:
+            return processor.expand(document, options)
     except CanonicalizationTooComplex:
         raise
     except jsonld.JsonLdError as error:
         unpinned = _unpinned_cause(error)
         if unpinned is not None:
             raise unpinned from None
-        raise InvalidJsonLd(f"not valid JSON-LD: {error}") from error
+        message = error.args[0] if error.args else type(error).__name__
+        raise InvalidJsonLd(f"not valid JSON-LD ({error.code or error.type}): {message}") from error
     except RecursionError as error:
         raise CanonicalizationTooComplex("too complex: JSON-LD nested too deeply") from error

@@ -51,6 +51,15 @@ def _is_absolute(iri: str) -> bool:
     return _ABSOLUTE_IRI.match(iri) is not None
 
 
+def _subject_and_property_ok(subject: str, prop: str, known: dict[tuple[str, str], bool]) -> bool:
+    """pyld keeps a quad only for absolute subject and property IRIs, no blank-node property."""
+    ok = known.get((subject, prop))
+    if ok is None:
+        ok = _is_absolute(subject) and _is_absolute(prop) and not prop.startswith("_:")
+        known[(subject, prop)] = ok
+    return ok
+
+
 def _node_term(ident: str) -> str | None:
     """A node identifier as an N-Quads term; None for a relative IRI, which pyld drops."""
     if ident.startswith("_:"):
@@ -67,6 +76,14 @@ def literal_term(item: dict[str, Any]) -> str:
     value = item["@value"]
     datatype = item.get("@type")
     language = None
+    if type(value) is str and datatype != XSD_DOUBLE and datatype != "@json":
+        # the common case, answered without pyld's numeric type checks
+        if "@language" in item and datatype is None:
+            language = item["@language"]
+            return '"' + escape(value) + ('"@' + language if language else '"')
+        if datatype is None or datatype == XSD_STRING:
+            return '"' + escape(value) + '"'
+        return '"' + escape(value) + '"^^<' + datatype + ">"
     if datatype == "@json":
         text = jsonld.canonicalize(value).decode("utf-8")
         datatype = RDF_JSON
@@ -129,6 +146,7 @@ class QuadBuilder:
         self._blank_count = 0
         self._seen: set[tuple] = set()
         self._node_index: dict[tuple[str, str], Any] = {}
+        self._subject_property_ok: dict[tuple[str, str], bool] = {}
         self.quads: list[Quad] = []
 
     # -- identifiers ---------------------------------------------------------------------
@@ -181,7 +199,7 @@ class QuadBuilder:
         graph_term = self._graph_term(graph)
         if graph_term is None:
             return
-        if not (_is_absolute(subject) and _is_absolute(prop)) or prop.startswith("_:"):
+        if not _subject_and_property_ok(subject, prop, self._subject_property_ok):
             return
         obj = obj_term_fn()
         if obj is not None:

@@ -7,15 +7,18 @@ first-degree hashes go through the Hash N-Degree Quads algorithm, whose calls an
 are charged to the :class:`~schemas._canon_budget.Meter` (this is where a blank-node clique is
 stopped).
 
-Permutations are enumerated in lexicographic order rather than pyld's Steinhaus-Johnson-Trotter
-order; the algorithm keeps the lexicographically least path, and equal paths only arise from
-automorphic blank nodes, whose relabelling gives the same canonical N-Quads.
+Permutations come from pyld's own generator (Steinhaus-Johnson-Trotter over the sorted list):
+the order decides which issuer is kept when two paths tie, and with repeated entries (a blank
+node named as the graph of several quads appears once per quad) it yields a single
+permutation where a textbook generator would yield n! identical ones; every proof in a
+named graph has such a list.
 """
 
 from __future__ import annotations
 
 import hashlib
-from itertools import permutations
+
+from pyld.canon import permutations
 
 from schemas._canon_budget import Meter
 from schemas._canon_quads import DEFAULT_GRAPH, Quad
@@ -70,6 +73,7 @@ class _Canonicalizer:
         meter.check_quads(len(quads))
         meter.check_blank_nodes(len(self._quads_of))
         self._first_degree: dict[str, str] = {}
+        self._related_hashes: dict[str, str] = {}
         self._canonical = _Issuer("_:c14n")
 
     # 4.6 Hash First Degree Quads
@@ -97,9 +101,11 @@ class _Canonicalizer:
         identifier = self._canonical.existing.get(related) or issuer.existing.get(related)
         if identifier is None:
             identifier = self._hash_first_degree(related)
-        if position == "g":
-            return _sha256(position + identifier)
-        return _sha256(position + predicate + identifier)
+        data = position + identifier if position == "g" else position + predicate + identifier
+        digest = self._related_hashes.get(data)
+        if digest is None:
+            digest = self._related_hashes[data] = _sha256(data)
+        return digest
 
     # 4.8 Hash N-Degree Quads
     def _hash_n_degree(self, blank: str, issuer: _Issuer) -> tuple[str, _Issuer]:
@@ -118,9 +124,10 @@ class _Canonicalizer:
             data.update(related_hash.encode("utf-8"))
             chosen_path = ""
             chosen_issuer: _Issuer | None = None
-            for permutation in permutations(sorted(hash_to_related[related_hash])):
+            for permutation in permutations(list(hash_to_related[related_hash])):
                 meter.ndegree_step()
-                issuer_copy = issuer.copy()
+                issuer_copy = issuer
+                copied = False
                 path = ""
                 recursion: list[str] = []
                 skip = False
@@ -130,6 +137,9 @@ class _Canonicalizer:
                     else:
                         if related not in issuer_copy.existing:
                             recursion.append(related)
+                            if not copied:  # copy on first write: ``issuer`` is shared
+                                issuer_copy = issuer.copy()
+                                copied = True
                         path += issuer_copy.issue(related)
                     if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
                         skip = True
