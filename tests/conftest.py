@@ -81,9 +81,13 @@ def session(engine: Engine) -> Iterator[Session]:
         _empty_all_tables(engine)
 
 
+NOW = datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
+
+
 @pytest.fixture
 def now() -> datetime:
-    return datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
+    """The tests' "now": issuance, eligibility and proofs all happen at this moment."""
+    return NOW
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +99,8 @@ def signer(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     store = KeyStore(tmp_path_factory.mktemp("keys"), "test-passphrase", scrypt_n=2**10)
     store.generate(("Ed25519", "P-256"))
-    return CredentialSigner(issuer_did="did:web:badges.example.org", key_store=store)
+    return CredentialSigner(issuer_did="did:web:badges.example.org", key_store=store,
+                            clock=lambda: NOW)
 
 
 @pytest.fixture
