@@ -254,10 +254,6 @@ class Award(Base):
     badge: Mapped[BadgeDefinitionRecord] = relationship()
     status_list: Mapped[StatusList] = relationship()
 
-    def is_active(self, now: datetime) -> bool:
-        """Neither revoked nor past its ``valid_until``."""
-        return self.revoked_at is None and (self.valid_until is None or now < self.valid_until)
-
 
 user_pathways = Table(
     "user_pathways",
