@@ -56,3 +56,17 @@ def test_postgresql_refuses_to_rewrite_the_audit_log_even_outside_the_orm(world)
     with pytest.raises(DBAPIError, match="append-only"):
         session.execute(text("DELETE FROM audit_events"))
     session.rollback()
+
+
+def test_the_embedded_default_is_migrated_when_the_app_starts(tmp_path):
+    from flask import Flask
+
+    from issuer import database
+
+    app = Flask(__name__, instance_path=str(tmp_path / "instance"))
+    app.config.update(DATABASE_URL=None)
+    database.init_app(app)
+    with app.app_context():
+        assert database.is_at_head(database.get_engine())
+    assert (tmp_path / "instance" / "badges.sqlite").exists()
+    app.extensions["sqlalchemy_engine"].dispose()
