@@ -1,0 +1,32 @@
+"""The issuer's web side: sign-in, the admin pages, and the cross-cutting request hooks.
+
+``init_app`` is called once from ``wsgi.create_app``. Add a blueprint by appending it to
+``blueprints()``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app
+
+
+def blueprints() -> list[Blueprint]:
+    from issuer.web import auth
+    from issuer.web.admin import bp as admin_bp
+
+    return [
+        auth.bp,
+        admin_bp,
+    ]
+
+
+def init_app(app: Flask) -> None:
+    """Security headers, CSRF, the signed-in user, then the blueprints."""
+    from issuer.web import auth, csrf, security
+
+    # templates/base.html reads current_app (to link the home page when one is registered).
+    app.jinja_env.globals.setdefault("current_app", current_app)
+    security.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)

@@ -1,0 +1,93 @@
+"""Who may open which admin page. A pathway admin asking for another pathway's page (or its
+students and awards) gets 404, as if it did not exist; a role that may never open a kind of
+page gets 403."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, g
+from sqlalchemy import select
+
+from issuer import permissions
+from issuer.database import get_session
+from issuer.models import Award, BadgeDefinitionRecord, Pathway, Role, Student, User
+from issuer.web.auth import login_required as signed_in
+
+NOT_YOURS = "There is no such page among the pathways you manage."
+
+
+def user() -> User:
+    return g.user
+
+
+def principal() -> permissions.Principal:
+    return permissions.Principal.of(g.user)
+
+
+def roles(*allowed: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Signed in, with one of ``allowed`` roles (else 403)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            if g.user.role not in allowed:
+                abort(403, description="Your account does not have access to this page.")
+            return view(**kwargs)
+
+        return signed_in(wrapped)
+
+    return decorate
+
+
+MANAGERS = (Role.ALLIANCE_ADMIN, Role.PATHWAY_ADMIN)
+
+
+def managed_pathway(slug: str) -> Pathway:
+    """The pathway, if the signed-in user manages it (else 404)."""
+    pathway = get_session().scalar(select(Pathway).where(Pathway.slug == slug))
+    if pathway is None or not permissions.can_manage_pathway(principal(), pathway.id):
+        abort(404, description=NOT_YOURS)
+    return pathway
+
+
+def managed_student(pathway: Pathway, student_id: int) -> Student:
+    student = get_session().get(Student, student_id)
+    if student is None or student.pathway_id != pathway.id:
+        abort(404, description=NOT_YOURS)
+    return student
+
+
+def managed_award(award_id: int) -> Award:
+    award = get_session().get(Award, award_id)
+    if award is None or not permissions.can_manage_pathway(principal(), award.student.pathway_id):
+        abort(404, description=NOT_YOURS)
+    return award
+
+
+def badge(slug: str) -> BadgeDefinitionRecord:
+    record = get_session().scalar(
+        select(BadgeDefinitionRecord).where(BadgeDefinitionRecord.slug == slug)
+    )
+    if record is None:
+        abort(404, description=f"There is no badge {slug!r}.")
+    return record
+
+
+def employer_view_badge(slug: str) -> BadgeDefinitionRecord:
+    """The badge overview (every pathway's awards): the Alliance, and the partners of the
+    employer that backs the badge. Pathway admins see their own pathways' pages instead."""
+    record = badge(slug)
+    p = principal()
+    allowed = p.active and (
+        p.role == permissions.ALLIANCE_ADMIN
+        or (p.role == permissions.EMPLOYER_PARTNER and p.organisation_id == record.employer_id)
+    )
+    if not allowed:
+        abort(
+            404 if p.role == permissions.EMPLOYER_PARTNER else 403,
+            description="You can only see the badges your organisation backs.",
+        )
+    return record

@@ -1,0 +1,82 @@
+"""The documents verifiers fetch: our DID document, the issuer Profile, each Achievement and
+each signed Bitstring Status List (short-cached, so a revocation shows within a minute)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+
+from issuer.credential_builder import CREDENTIAL_CONTEXTS
+from issuer.database import get_session
+from issuer.services import status_lists
+from issuer.services.badges import definition_of, find_badge
+from issuer.services.issuance import IssuerSite, achievement
+from verifier.web.problems import problem
+
+bp = Blueprint("artefacts", __name__)
+STATUS_LIST_MAX_AGE = 60  # seconds: revocation must be visible to verifiers within a minute
+DOCUMENT_MAX_AGE = 300
+JSON_LD_CONTEXTS = CREDENTIAL_CONTEXTS[:2]  # VC 2.0 + OB 3.0
+
+
+def _site() -> IssuerSite:
+    return IssuerSite.from_config(current_app.config)
+
+
+def _document(
+    document: dict[str, Any],
+    *,
+    mimetype: str = "application/ld+json",
+    max_age: int = DOCUMENT_MAX_AGE,
+) -> Response:
+    response = current_app.response_class(
+        json.dumps(document, ensure_ascii=False, indent=2), mimetype=mimetype
+    )
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # browser-based verifiers
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/.well-known/did.json")
+def did_document() -> Response:
+    """The did:web document of our signing keys (current and retired)."""
+    return _document(
+        current_app.extensions["signer"].did_document(), mimetype="application/did+json"
+    )
+
+
+@bp.get("/issuer")
+def issuer_profile() -> Response:
+    """The issuer Profile (JSON-LD); its ``id`` is our DID, its ``url`` this site."""
+    profile = _site().issuer_profile(current_app.extensions["signer"].issuer_did)
+    return _document({"@context": JSON_LD_CONTEXTS, **profile})
+
+
+@bp.get("/achievements/<slug>")
+def achievement_document(slug: str) -> Response:
+    """The Achievement of a badge, at the ``id`` URL our credentials give it."""
+    try:
+        record = find_badge(get_session(), slug)
+    except LookupError:
+        return problem(404, f"no achievement {slug!r}")
+    return _document({"@context": JSON_LD_CONTEXTS, **achievement(definition_of(record), _site())})
+
+
+@bp.get("/status-lists/<int:status_list_id>")
+def status_list(status_list_id: int) -> Response:
+    """The signed BitstringStatusListCredential, rebuilt from the current bits."""
+    try:
+        credential = status_lists.status_list_credential(
+            get_session(),
+            status_list_id,
+            current_app.extensions["signer"],
+            datetime.now(UTC),
+            base_url=_site().base_url,
+        )
+    except LookupError:
+        return problem(404, f"no status list {status_list_id}")
+    return _document(credential, max_age=STATUS_LIST_MAX_AGE)
