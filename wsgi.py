@@ -21,6 +21,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from issuer import cli as issuer_cli
     from issuer import database
+    from issuer import web as issuer_web
     from issuer.credentials_cli import sign_command
     from issuer.signing import signer_from_config
     from keys.cli import keys_cli
@@ -36,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(credentials_cli)
     app.cli.add_command(keys_cli)
     issuer_cli.init_app(app)
+    issuer_web.init_app(app)
     if app.config["LOAD_BADGES_ON_START"]:
         issuer_cli.load_badges_on_start(app)
     return app
