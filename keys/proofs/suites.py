@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from keys.keypairs import PublicKey
-from keys.proofs import eddsa_rdfc_2022, legacy
+from keys.proofs import ecdsa_sd_2023, eddsa_rdfc_2022, legacy
 from keys.proofs.errors import UnsupportedProof
 
 Verify = Callable[[dict[str, Any], dict[str, Any], PublicKey], None]
 
 SUPPORTED_PROOFS: dict[tuple[str, str | None], Verify] = {
     ("DataIntegrityProof", "eddsa-rdfc-2022"): eddsa_rdfc_2022.verify_proof,
+    ("DataIntegrityProof", "ecdsa-sd-2023"): ecdsa_sd_2023.verify_derived_proof,
     ("DataIntegrityProof", "eddsa-2022"): legacy.verify_eddsa_2022,
     ("Ed25519Signature2020", None): legacy.verify_ed25519_signature_2020,
 }
