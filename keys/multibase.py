@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B64URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _B58_INDEX = {char: index for index, char in enumerate(_B58_ALPHABET)}
 
 # https://github.com/multiformats/multicodec/blob/master/table.csv (varint-encoded)
@@ -59,6 +60,8 @@ def decode_base64url(value: str) -> bytes:
     if not isinstance(value, str) or not value.startswith("u"):
         raise MultibaseError("expected a multibase base64url value starting with 'u'")
     body = value[1:]
+    if not set(body) <= _B64URL_ALPHABET:
+        raise MultibaseError("base64url value has characters outside the base64url alphabet")
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except ValueError as error:

@@ -58,7 +58,6 @@ DIFFERENCES = {
         "proof",
         "JWT without kid carrying its key in a jwk header: never trusted",
     ),
-    "samples/sd/derivedcredential.json": (False, "proof", "ecdsa-sd-2023 is not implemented yet"),
     "samples/complete.json": (
         False,
         "status",
