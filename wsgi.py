@@ -11,7 +11,7 @@ import click
 from flask import Flask
 
 from config import load_config
-from verifier.resolvers import OfflineResolver
+from verifier.resolvers import ChainResolver, DocumentResolver, OfflineResolver
 from verifier.verification import VerificationContext
 
 
@@ -24,7 +24,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from issuer import web as issuer_web
     from issuer.credentials_cli import sign_command
     from issuer.signing import signer_from_config
+    from issuer.web import public as public_web
     from keys.cli import keys_cli
+    from verifier import web as verifier_web
     from verifier.cli import verify_command
 
     database.init_app(app)
@@ -38,13 +40,30 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(keys_cli)
     issuer_cli.init_app(app)
     issuer_web.init_app(app)
+    public_web.init_app(app)
+    verifier_web.init_app(app)
     if app.config["LOAD_BADGES_ON_START"]:
         issuer_cli.load_badges_on_start(app)
     return app
 
 
 def _verification_context(app: Flask) -> VerificationContext:
-    """Offline by default: did:key, plus our own DID document served from the key store."""
+    """Our own DID document and status lists locally (no network); did:key offline; anything
+    else through ``verifier.network`` when ``VERIFIER_NETWORK_ENABLED`` (off under test).
+    Also publishes the issuer's records (stored credentials, benefit facts) for the verifier."""
+    from issuer.benefit_sources import IssuerDocuments, IssuerRecords
+    from issuer.database import get_session
+    from verifier.network import NetworkPolicy, NetworkResolver
+
     signer = app.extensions["signer"]
-    resolver = OfflineResolver(providers={signer.issuer_did: signer.did_document})
-    return VerificationContext(resolver=resolver)
+    base_url = app.config["PUBLIC_BASE_URL"]
+    resolvers: list[DocumentResolver] = [
+        IssuerDocuments(get_session, signer=signer, base_url=base_url),
+        OfflineResolver(providers={signer.issuer_did: signer.did_document}),
+    ]
+    if app.config.get("VERIFIER_NETWORK_ENABLED", not app.testing):
+        resolvers.append(NetworkResolver(NetworkPolicy.from_config(app.config)))
+    app.extensions["issuer_records"] = IssuerRecords(
+        get_session, issuer_id=signer.issuer_did, base_url=base_url
+    )
+    return VerificationContext(resolver=ChainResolver(*resolvers))

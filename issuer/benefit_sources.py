@@ -1,0 +1,146 @@
+"""The issuer's answers to the verifier's questions, behind the Protocols the verifier declares.
+
+* :class:`IssuerRecords` is a ``verifier.benefits.BenefitSource`` (a badge definition by its
+  achievement id; the pathway certification and graduation year behind an award) and a
+  ``verifier.web.lookup.StoredCredentials`` (our own award's signed credential by its id).
+* :class:`IssuerDocuments` is a ``verifier.resolvers.DocumentResolver`` for our own status
+  lists, built from the database exactly as ``/status-lists/<id>`` serves them, so our own
+  credentials verify without the network.
+
+Both take a session factory (``issuer.database.get_session`` in the app), so they can be
+built once in ``wsgi.py`` and used in any request or command.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badge_definitions import certification_rank
+from issuer.models import Award, BadgeDefinitionRecord, Pathway
+from issuer.services import status_lists
+from issuer.services.badges import definition_of
+from issuer.services.status_lists import LdpSigner
+from verifier.benefits import AwardFacts, KnownBadge
+from verifier.resolvers import ResolutionError, base_url
+from verifier.web.lookup import StoredCredential
+
+SessionFactory = Callable[[], Session]
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def credential_uuid(identifier: str) -> str | None:
+    """The canonical UUID in ``identifier`` (a bare UUID or a ``urn:uuid:`` URN), else None."""
+    try:
+        return str(uuid.UUID(identifier.removeprefix("urn:uuid:")))
+    except ValueError:
+        return None
+
+
+def find_award(session: Session, identifier: str) -> Award | None:
+    """The award whose credential id is ``identifier`` (UUID or URN)."""
+    value = credential_uuid(identifier)
+    if value is None:
+        return None
+    return session.scalar(select(Award).where(Award.credential_id == f"urn:uuid:{value}"))
+
+
+def certification_facts(pathway: Pathway, minimum_level: str, today: date) -> tuple[bool, str]:
+    """Whether the pathway's certification is active at ``minimum_level`` or above, and a
+    line saying so (``certification_expires_on`` is the first day it no longer holds)."""
+    level = str(pathway.certification_level)
+    expires = pathway.certification_expires_on
+    lapsed = expires is not None and today >= expires
+    high_enough = certification_rank(level) >= certification_rank(minimum_level or "candidate")
+    label = level.capitalize()
+    if lapsed:
+        text = f"{label}, lapsed on {expires.isoformat()}"
+    elif not high_enough:
+        text = f"{label}; {minimum_level.capitalize()} or higher is required"
+    else:
+        text = f"{label}, until {expires.isoformat()}" if expires else label
+    return (high_enough and not lapsed), text
+
+
+class IssuerRecords:
+    def __init__(
+        self, sessions: SessionFactory, *, issuer_id: str, base_url: str, clock: Clock = _utcnow
+    ) -> None:
+        self._sessions = sessions
+        self._issuer_id = issuer_id
+        self._achievements = base_url.rstrip("/") + "/achievements/"
+        self._clock = clock
+
+    def badge_for(self, achievement_id: str) -> KnownBadge | None:
+        if not achievement_id.startswith(self._achievements):
+            return None
+        slug = achievement_id.removeprefix(self._achievements)
+        record = self._sessions().scalar(
+            select(BadgeDefinitionRecord).where(BadgeDefinitionRecord.slug == slug)
+        )
+        return None if record is None else KnownBadge(definition_of(record), self._issuer_id)
+
+    def award_facts(self, credential_id: str) -> AwardFacts | None:
+        award = find_award(self._sessions(), credential_id)
+        if award is None:
+            return None
+        definition = definition_of(award.badge)
+        pathway = award.student.pathway
+        active, text = certification_facts(
+            pathway, definition.eligibility.minimum_certification, self._clock().date()
+        )
+        return AwardFacts(
+            graduation_year=award.student.graduation_year,
+            pathway_name=pathway.name,
+            pathway_certification_active=active,
+            pathway_certification=text,
+        )
+
+    def stored(self, identifier: str) -> StoredCredential | None:
+        award = find_award(self._sessions(), identifier)
+        if award is None:
+            return None
+        return StoredCredential(
+            credential=award.credential_json,
+            jwt=award.credential_jwt,
+            uuid=award.credential_id.removeprefix("urn:uuid:"),
+        )
+
+
+class IssuerDocuments:
+    """Our status list credentials, by their published URL, without the network."""
+
+    def __init__(
+        self, sessions: SessionFactory, *, signer: LdpSigner, base_url: str, clock: Clock = _utcnow
+    ) -> None:
+        self._sessions = sessions
+        self._signer = signer
+        self._base_url = base_url.rstrip("/")
+        prefix = re.escape(status_lists.status_list_url(self._base_url, 0)[:-1])
+        self._pattern = re.compile(prefix + r"([1-9][0-9]{0,9})")
+        self._clock = clock
+
+    def resolve(self, url: str) -> dict[str, Any]:
+        match = self._pattern.fullmatch(base_url(url))
+        if match is None:
+            raise ResolutionError(f"{url} is not one of this issuer's status lists")
+        try:
+            return status_lists.status_list_credential(
+                self._sessions(),
+                int(match.group(1)),
+                self._signer,
+                self._clock(),
+                base_url=self._base_url,
+            )
+        except LookupError:
+            raise ResolutionError(f"{url}: this issuer has no such status list") from None

@@ -1,0 +1,256 @@
+"""The verifier's only door to the network: did:web and https controller documents and status
+lists, fetched as a hostile server would answer them.
+
+* https only; user info and IP literals are refused in URLs as given;
+* the host name is resolved once, every address must be public (no private, loopback,
+  link-local, multicast or reserved target), and the connection goes to that vetted address
+  (so a second DNS answer cannot point it elsewhere), with TLS verified for the host name;
+* no redirects; a connect timeout and a total time limit; a response size cap that also
+  bounds the gzip-decoded body; strict JSON parsing;
+* a small in-memory cache with a time-to-live.
+
+``allow_loopback`` is for tests only: it lets ``http://127.0.0.1:<port>`` (and https on
+127.0.0.1) through so a local server can stand in for the internet.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from verifier.inputs import UnusableInput, parse_json
+from verifier.limits import InputLimits
+from verifier.resolvers import ResolutionError, base_url
+
+ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
+USER_AGENT = "pathway-badges-verifier/0.1 (+Open Badges 3.0)"
+Resolve = Callable[[str, int], list[str]]
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    connect_timeout: float = 3.0
+    total_timeout: float = 8.0
+    max_response_bytes: int = 256 * 1024  # after gzip decoding as well as on the wire
+    cache_ttl: float = 300.0
+    cache_entries: int = 256
+    allow_loopback: bool = False  # test-only: a local server on 127.0.0.1 may answer
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> NetworkPolicy:
+        """``VERIFIER_NETWORK_*`` keys, each optional."""
+        defaults = cls()
+        return cls(
+            connect_timeout=float(
+                config.get("VERIFIER_NETWORK_CONNECT_TIMEOUT", defaults.connect_timeout)
+            ),
+            total_timeout=float(
+                config.get("VERIFIER_NETWORK_TOTAL_TIMEOUT", defaults.total_timeout)
+            ),
+            max_response_bytes=int(
+                config.get("VERIFIER_NETWORK_MAX_BYTES", defaults.max_response_bytes)
+            ),
+            cache_ttl=float(config.get("VERIFIER_NETWORK_CACHE_TTL", defaults.cache_ttl)),
+            allow_loopback=bool(config.get("VERIFIER_NETWORK_ALLOW_LOOPBACK_FOR_TESTS", False)),
+        )
+
+
+def did_web_url(did: str) -> str:
+    """The https URL of a did:web DID document (DID Web Method §3.2)."""
+    parts = did.removeprefix("did:web:").split(":")
+    if not parts or not parts[0]:
+        raise ResolutionError(f"{did} is not a did:web DID")
+    host = unquote(parts[0])
+    if "/" in host or "@" in host:
+        raise ResolutionError(f"{did}: the host part is not a host name")
+    path = "/".join(unquote(p) for p in parts[1:])
+    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+
+
+def _system_resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ResolutionError(f"{host} could not be resolved: {error.strerror}") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return _is_public(address.ipv4_mapped)
+    return address.is_global and not (
+        address.is_multicast or address.is_reserved or address.is_link_local
+    )
+
+
+class NetworkResolver:
+    """A :class:`verifier.resolvers.DocumentResolver` that fetches over https."""
+
+    def __init__(
+        self,
+        policy: NetworkPolicy | None = None,
+        *,
+        resolve_host: Resolve = _system_resolve,
+        ssl_context: ssl.SSLContext | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.policy = policy or NetworkPolicy()
+        self._resolve_host = resolve_host
+        self._ssl_context = ssl_context or ssl.create_default_context()
+        self._clock = clock
+        self._cache: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resolve(self, url: str) -> dict[str, Any]:
+        url = base_url(url)
+        if url.startswith("did:web:"):
+            document = self._cached(did_web_url(url))
+            if document.get("id") != url:
+                raise ResolutionError(f"the DID document fetched for {url} has another id")
+            return document
+        if url.startswith(("https://", "http://")):
+            return self._cached(url)
+        raise ResolutionError(f"{url} uses a method this verifier cannot resolve")
+
+    def _cached(self, url: str) -> dict[str, Any]:
+        now = self._clock()
+        with self._lock:
+            hit = self._cache.get(url)
+            if hit is not None and hit[0] > now:
+                self._cache.move_to_end(url)
+                return hit[1]
+        document = self.fetch(url)
+        with self._lock:
+            self._cache[url] = (now + self.policy.cache_ttl, document)
+            self._cache.move_to_end(url)
+            while len(self._cache) > self.policy.cache_entries:
+                self._cache.popitem(last=False)
+        return document
+
+    # -- fetching ----------------------------------------------------------------------
+
+    def _target(self, url: str) -> tuple[str, str, int, str, str]:
+        """(scheme, host, port, vetted address, path) or a ResolutionError saying why not."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        loopback_ok = self.policy.allow_loopback and host == "127.0.0.1"
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback_ok):
+            raise ResolutionError(f"{url}: only https URLs are fetched")
+        if parts.username is not None or parts.password is not None:
+            raise ResolutionError(f"{url}: URLs with user information are refused")
+        if not host:
+            raise ResolutionError(f"{url} names no host")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise ResolutionError(f"{url}: the port is not a number") from None
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        if literal is not None and not loopback_ok:
+            raise ResolutionError(f"{url}: IP address literals are refused; use a host name")
+        if loopback_ok:
+            address = host
+        else:
+            addresses = self._resolve_host(host, port)
+            if not addresses:
+                raise ResolutionError(f"{host} has no address")
+            for candidate in addresses:
+                if not _is_public(ipaddress.ip_address(candidate.split("%", 1)[0])):
+                    raise ResolutionError(
+                        f"{host} resolves to {candidate}, a private or reserved address: refused"
+                    )
+            address = addresses[0]
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return parts.scheme, host, port, address, path
+
+    def fetch(self, url: str) -> dict[str, Any]:
+        """GET ``url`` once, within the policy; the JSON object it holds."""
+        scheme, host, port, address, path = self._target(url)
+        deadline = self._clock() + self.policy.total_timeout
+        try:
+            sock = socket.create_connection((address, port), timeout=self.policy.connect_timeout)
+        except OSError as error:
+            raise ResolutionError(f"{url}: could not connect ({error})") from None
+        try:
+            if scheme == "https":
+                sock.settimeout(self._remaining(deadline, url))
+                sock = self._ssl_context.wrap_socket(sock, server_hostname=host)
+            connection = http.client.HTTPConnection(host, port)
+            connection.sock = sock  # already connected to the vetted address
+            headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
+            connection.request("GET", path, headers=headers)
+            sock.settimeout(self._remaining(deadline, url))
+            response = connection.getresponse()
+            if 300 <= response.status < 400:
+                raise ResolutionError(f"{url} answered with a redirect; redirects are not followed")
+            if response.status != 200:
+                raise ResolutionError(f"{url} answered HTTP {response.status}")
+            body = self._read(response, sock, deadline, url)
+        except (OSError, http.client.HTTPException) as error:
+            raise ResolutionError(f"{url}: {type(error).__name__}: {error}") from None
+        finally:
+            sock.close()
+        return self._parse(body, url)
+
+    def _remaining(self, deadline: float, url: str) -> float:
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise ResolutionError(f"{url} took longer than {self.policy.total_timeout} s")
+        return remaining
+
+    def _read(
+        self, response: http.client.HTTPResponse, sock: socket.socket, deadline: float, url: str
+    ) -> bytes:
+        cap = self.policy.max_response_bytes
+        declared = response.getheader("Content-Length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise ResolutionError(f"{url} is larger than {cap} bytes")
+        encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+        if encoding not in ("identity", "gzip"):
+            raise ResolutionError(f"{url} used the unsupported content encoding {encoding!r}")
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+        raw, decoded = 0, bytearray()
+        while True:
+            sock.settimeout(self._remaining(deadline, url))
+            chunk = response.read1(16 * 1024)
+            if not chunk:
+                break
+            raw += len(chunk)
+            if raw > cap:
+                raise ResolutionError(f"{url} is larger than {cap} bytes")
+            if inflater is None:
+                decoded += chunk
+            else:
+                try:
+                    decoded += inflater.decompress(chunk, cap + 1 - len(decoded))
+                except zlib.error as error:
+                    raise ResolutionError(f"{url}: broken gzip data ({error})") from None
+                if inflater.unconsumed_tail:
+                    raise ResolutionError(f"{url} decompresses to more than {cap} bytes")
+            if len(decoded) > cap:
+                raise ResolutionError(f"{url} decompresses to more than {cap} bytes")
+        return bytes(decoded)
+
+    def _parse(self, body: bytes, url: str) -> dict[str, Any]:
+        limits = InputLimits(max_credential_bytes=self.policy.max_response_bytes)
+        try:
+            document = parse_json(body.decode("utf-8"), limits)
+        except UnicodeDecodeError:
+            raise ResolutionError(f"{url} did not answer UTF-8 JSON") from None
+        except UnusableInput as error:
+            raise ResolutionError(f"{url} did not answer usable JSON: {error}") from None
+        if not isinstance(document, dict):
+            raise ResolutionError(f"{url} did not answer a JSON object")
+        return document

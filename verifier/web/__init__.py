@@ -1,0 +1,21 @@
+"""The public verifier on the web: the /verify page and the JSON API (``/api/v1``).
+
+Only the Flask-free :mod:`verifier.web.lookup` is safe to import from outside the web layer;
+``init_app`` imports the views when the app is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def init_app(app: Any) -> None:
+    """Register the /verify pages and the /api/v1 verifier API on ``app``."""
+    from verifier.web import api, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    # The API is stateless and reads no cookies, so cross-site forgery has nothing to ride on.
+    exempt = tuple(app.config.get("CSRF_EXEMPT_BLUEPRINTS", ()))
+    if api.bp.name not in exempt:
+        app.config["CSRF_EXEMPT_BLUEPRINTS"] = (*exempt, api.bp.name)

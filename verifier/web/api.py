@@ -1,0 +1,101 @@
+"""The verifier's JSON API: ``POST /api/v1/verify``, ``POST /api/v1/benefits``,
+``GET /api/v1/credentials/<id>/benefits`` and the OpenAPI document.
+
+A credential that fails its checks is still a 200 answer (``verified: false``); only input
+that cannot be read as a credential at all is a 4xx problem.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from verifier.benefits import benefits_for
+from verifier.inputs import ParsedInput, UnusableInput
+from verifier.verification import VerificationContext, verify
+from verifier.web.intake import UnsupportedMedia, read_api_request
+from verifier.web.problems import problem, status_for
+
+bp = Blueprint("verifier_api", __name__, url_prefix="/api/v1")
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+
+
+def verification_context() -> VerificationContext:
+    return current_app.extensions["verification_context"]
+
+
+def issuer_records() -> Any:
+    """The StoredCredentials + BenefitSource wsgi.py passed in (None: a bare verifier)."""
+    return current_app.extensions.get("issuer_records")
+
+
+@bp.errorhandler(UnusableInput)
+def _unusable(error: UnusableInput) -> Response:
+    return problem(status_for(error), str(error))
+
+
+@bp.errorhandler(UnsupportedMedia)
+def _unsupported(error: UnsupportedMedia) -> Response:
+    return problem(415, str(error))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    limit = request.max_content_length
+    return problem(
+        413,
+        f"the request body is larger than {limit} bytes"
+        if limit
+        else "the request body is too large",
+    )
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(error: BadRequest) -> Response:
+    return problem(400, error.description or "the request could not be read")
+
+
+@bp.post("/verify")
+def verify_credential() -> Response:
+    """Verify a presented credential; the report is the CLI's ``--json`` output."""
+    context = verification_context()
+    submission = read_api_request(request, context.limits)
+    report = verify(submission.parsed, context, recipient_email=submission.email)
+    return jsonify(report.to_json())
+
+
+@bp.post("/benefits")
+def presented_benefits() -> Response:
+    """Verify a presented credential and decide each benefit of its badge."""
+    context = verification_context()
+    submission = read_api_request(request, context.limits)
+    report = verify(submission.parsed, context, recipient_email=submission.email)
+    result = benefits_for(report, issuer_records())
+    return jsonify({**result.to_json(), "verification": report.to_json()})
+
+
+@bp.get("/credentials/<identifier>/benefits")
+def stored_benefits(identifier: str) -> Response:
+    """The benefits of one of our own awards, from its stored credential."""
+    records = issuer_records()
+    stored = records.stored(identifier) if records is not None else None
+    if stored is None:
+        return problem(404, f"no credential {identifier!r} is kept here")
+    report = verify(ParsedInput("ldp", stored.credential), verification_context())
+    result = benefits_for(report, records)
+    return jsonify({**result.to_json(), "verification": report.to_json()})
+
+
+@cache
+def _openapi() -> dict[str, Any]:
+    return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(_openapi())

@@ -1,0 +1,108 @@
+"""Read a credential out of an HTTP request: JSON, a VC-JWT as text, or a baked image
+(raw or as a multipart upload), each within its own size cap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Request
+
+from verifier.inputs import ParsedInput, UnusableInput, parse_bytes, parse_json, parse_text
+from verifier.limits import InputLimits
+
+JSON_TYPES = {"application/json", "application/ld+json", "application/vc+ld+json", "application/vc"}
+TEXT_TYPES = {"text/plain", "application/vc+jwt", "application/jwt", "application/vc+jose"}
+IMAGE_TYPES = {"image/png", "image/svg+xml", "application/octet-stream"}
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries, headers and the email field
+
+
+class UnsupportedMedia(ValueError):
+    """The request's Content-Type is none the verifier reads (HTTP 415)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    parsed: ParsedInput
+    email: str | None = None
+
+
+def _email(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 320 or "@" not in value:
+        raise UnusableInput("email must be an email address")
+    return value
+
+
+def _from_json(body: bytes, limits: InputLimits) -> Submission:
+    try:
+        text = body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise UnusableInput("the JSON body is not UTF-8 text") from None
+    if not text.strip():
+        raise UnusableInput("no credential was given")
+    value = parse_json(text, limits)
+    if not isinstance(value, dict):
+        raise UnusableInput("a credential must be a JSON object")
+    if "credential" in value and "@context" not in value:
+        unknown = set(value) - {"credential", "email"}
+        if unknown:
+            raise UnusableInput(f"unknown member {sorted(unknown)[0]!r}: send credential and email")
+        credential = value["credential"]
+        if isinstance(credential, dict):
+            parsed = ParsedInput("ldp", credential)
+        elif isinstance(credential, str):
+            parsed = parse_text(credential, limits)
+        else:
+            raise UnusableInput("credential must be a JSON object or a VC-JWT string")
+        return Submission(parsed, _email(value.get("email")))
+    return Submission(ParsedInput("ldp", value))
+
+
+def _cap(request: Request, limit: int) -> None:
+    # Flask >= 3.1: a per-request cap; reading more raises 413 RequestEntityTooLarge.
+    request.max_content_length = limit
+
+
+def read_api_request(request: Request, limits: InputLimits) -> Submission:
+    """The credential (and optional email) of a ``POST /api/v1/...`` request."""
+    mimetype = request.mimetype
+    if mimetype == "multipart/form-data":
+        return read_form(request, limits)
+    if mimetype in JSON_TYPES:
+        _cap(request, limits.max_credential_bytes)
+        return _from_json(request.get_data(cache=False), limits)
+    if mimetype in TEXT_TYPES:
+        _cap(request, limits.max_credential_bytes)
+        try:
+            text = request.get_data(cache=False).decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnusableInput("the body is not UTF-8 text") from None
+        return Submission(parse_text(text.removeprefix("\ufeff"), limits))
+    if mimetype in IMAGE_TYPES:
+        _cap(request, limits.max_image_bytes)
+        return Submission(parse_bytes(request.get_data(cache=False), limits))
+    raise UnsupportedMedia(
+        f"Content-Type {mimetype or '(none)'} is not accepted: send application/json, "
+        "text/plain (a VC-JWT), image/png, image/svg+xml or multipart/form-data"
+    )
+
+
+def read_form(request: Request, limits: InputLimits) -> Submission:
+    """A multipart or urlencoded form: a ``file`` upload or ``credential`` text, and ``email``."""
+    _cap(request, limits.max_image_bytes + MULTIPART_OVERHEAD)
+    email = _email(request.form.get("email", "").strip())
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        data = upload.stream.read(limits.max_image_bytes + 1)
+        if len(data) > limits.max_image_bytes:
+            raise UnusableInput(f"image is larger than {limits.max_image_bytes} bytes")
+        if not data:
+            raise UnusableInput("the uploaded file is empty")
+        return Submission(parse_bytes(data, limits), email)
+    text = request.form.get("credential", "")
+    if len(text) > limits.max_credential_bytes:
+        raise UnusableInput(f"credential is larger than {limits.max_credential_bytes} bytes")
+    if not text.strip():
+        raise UnusableInput("no credential was given: paste one or choose a file")
+    return Submission(parse_text(text, limits), email)

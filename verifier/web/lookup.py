@@ -1,0 +1,20 @@
+"""What the verifier's pages need from whoever keeps credentials: a Protocol, filled in by
+``wsgi.py`` with the issuer's implementation (the verifier never imports the issuer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    credential: dict[str, Any]  # JSON-LD with its Data Integrity proof
+    jwt: str | None
+    uuid: str  # the credential id without "urn:uuid:", as used in /verify/<uuid>
+
+
+class StoredCredentials(Protocol):
+    def stored(self, identifier: str) -> StoredCredential | None:
+        """The signed credential with this id (a UUID or urn:uuid URN), if it is one we keep."""
+        ...

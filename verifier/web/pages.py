@@ -1,0 +1,85 @@
+"""The public verifier pages: ``/verify`` (paste or upload) and ``/verify/<id>`` (where a QR
+code on a badge card leads: the employer's view of one of our awards)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from verifier.benefits import BenefitsResult, benefits_for
+from verifier.inputs import ParsedInput, UnusableInput
+from verifier.report import VerificationReport
+from verifier.verification import verify
+from verifier.web.api import issuer_records, verification_context
+from verifier.web.intake import read_form
+from verifier.web.problems import status_for
+
+bp = Blueprint("verify", __name__)
+
+# Plain-language names of the report's checks, in the order they run.
+CHECK_TITLES = {
+    "format": "Format",
+    "context": "Open Badges vocabulary",
+    "type": "Credential type",
+    "schema": "Open Badges 3.0 schema",
+    "json-ld": "Every term defined",
+    "proof": "Digital signature",
+    "issuer": "Signed by the issuer",
+    "validity": "Validity dates",
+    "status": "Not revoked",
+    "recipient": "Recipient",
+    "endorsements": "Endorsements",
+}
+STATUS_WORDS = {
+    "passed": "Passed",
+    "warning": "Warning",
+    "failed": "Failed",
+    "skipped": "Not checked",
+}
+
+
+def _render(status: int = 200, **values: object) -> tuple[str, int]:
+    return render_template(
+        "verify/verify.html", check_titles=CHECK_TITLES, status_words=STATUS_WORDS, **values
+    ), status
+
+
+def _badge_page(uuid: str) -> str | None:
+    """Our public badge page, when the issuer's pages are part of this app."""
+    if "public.badge" not in current_app.view_functions:
+        return None
+    return url_for("public.badge", credential_id=uuid)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_page() -> tuple[str, int]:
+    if request.method == "GET":
+        return _render()
+    context = verification_context()
+    try:
+        submission = read_form(request, context.limits)
+    except UnusableInput as error:
+        return _render(status_for(error), error=str(error))
+    except RequestEntityTooLarge:
+        return _render(413, error=f"The upload is larger than {request.max_content_length} bytes.")
+    except BadRequest as error:
+        return _render(400, error=error.description)
+    report = verify(submission.parsed, context, recipient_email=submission.email)
+    return _render(report=report, benefits=_benefits(report), source=submission.parsed.source)
+
+
+def _benefits(report: VerificationReport) -> BenefitsResult | None:
+    result = benefits_for(report, issuer_records())
+    return result if result.badge is not None else None
+
+
+@bp.get("/verify/<identifier>")
+def verify_stored(identifier: str) -> tuple[str, int]:
+    records = issuer_records()
+    stored = records.stored(identifier) if records is not None else None
+    if stored is None:
+        abort(404, description="No badge with this id is kept here.")
+    report = verify(ParsedInput("ldp", stored.credential), verification_context())
+    return _render(
+        report=report, benefits=_benefits(report), stored=True, badge_page=_badge_page(stored.uuid)
+    )
