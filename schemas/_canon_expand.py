@@ -169,16 +169,9 @@ def _unpinned_cause(error: BaseException) -> ContextNotPinned | None:
     return None
 
 
-def expand(document: dict[str, Any], meter: Meter) -> list[Any]:
-    """Expand ``document`` exactly as ``pyld.jsonld.normalize`` does before converting to RDF.
-
-    Raises ContextNotPinned for a context URL outside the pinned set, InvalidJsonLd for
-    anything pyld rejects, CanonicalizationTooComplex when the budget runs out.
-    """
-    if not isinstance(document, dict):
-        raise InvalidJsonLd(f"a JSON-LD document must be a JSON object, not {type(document)}")
-    check_document_size(document, meter)
-    options = {
+def _options() -> dict[str, Any]:
+    """The options ``pyld.jsonld.normalize`` passes down to expansion."""
+    return {
         "base": "",
         "documentLoader": document_loader,
         "contextResolver": ContextResolver(jsonld._resolved_context_cache, document_loader),
@@ -187,6 +180,11 @@ def expand(document: dict[str, Any], meter: Meter) -> list[Any]:
         "isFrame": False,
         "keepFreeFloatingNodes": False,
     }
+
+
+def expand_fast(document: dict[str, Any], meter: Meter) -> list[Any]:
+    """The streamlined expansion; raises Unsupported when pyld's full algorithm is needed."""
+    options = _options()
     processor = _MemoProcessor(meter)
 
     def process_context(active_ctx, local_ctx, *, override_protected=False, propagate=True):
@@ -198,13 +196,25 @@ def expand(document: dict[str, Any], meter: Meter) -> list[Any]:
             propagate=propagate,
         )
 
+    return FastExpander(process_context, meter).expand_document(
+        document, processor._get_initial_context(options)
+    )
+
+
+def expand(document: dict[str, Any], meter: Meter) -> list[Any]:
+    """Expand ``document`` exactly as ``pyld.jsonld.normalize`` does before converting to RDF.
+
+    Raises ContextNotPinned for a context URL outside the pinned set, InvalidJsonLd for
+    anything pyld rejects, CanonicalizationTooComplex when the budget runs out.
+    """
+    if not isinstance(document, dict):
+        raise InvalidJsonLd(f"a JSON-LD document must be a JSON object, not {type(document)}")
+    check_document_size(document, meter)
     try:
         try:
-            return FastExpander(process_context, meter).expand_document(
-                document, processor._get_initial_context(options)
-            )
+            return expand_fast(document, meter)
         except Unsupported:
-            return processor.expand(document, options)
+            return _MemoProcessor(meter).expand(document, _options())
     except CanonicalizationTooComplex:
         raise
     except jsonld.JsonLdError as error:

@@ -147,6 +147,7 @@ class QuadBuilder:
         self._seen: set[tuple] = set()
         self._node_index: dict[tuple[str, str], Any] = {}
         self._subject_property_ok: dict[tuple[str, str], bool] = {}
+        self._max_quads = meter.budget.max_quads
         self.quads: list[Quad] = []
 
     # -- identifiers ---------------------------------------------------------------------
@@ -171,9 +172,11 @@ class QuadBuilder:
         """Append a quad; all three terms and the graph are already in N-Quads form."""
         quads = self.quads
         quads.append((subject, predicate, obj, graph))
-        if len(quads) % _CHECK_EVERY == 0:
+        count = len(quads)
+        if count % _CHECK_EVERY == 0:
             self._meter.check_time("RDF conversion")
-        self._meter.check_quads(len(quads))
+        if count > self._max_quads:
+            self._meter.check_quads(count)
 
     def _graph_term(self, graph: str) -> str | None:
         """The N-Quads form of a graph name, None when pyld drops the graph (relative IRI)."""
@@ -182,6 +185,28 @@ class QuadBuilder:
         if graph.startswith("_:"):
             return graph
         return f"<{graph}>" if _is_absolute(graph) else None
+
+    def _values(self, graph: str, subject: str, prop: str, objects: list[Any]) -> None:
+        """The values of one property of one node; value objects are handled inline (the
+        bulk of a credential), everything else goes through :meth:`_element`."""
+        seen = self._seen
+        graph_term = self._graph_term(graph)
+        emit = graph_term is not None and _subject_and_property_ok(
+            subject, prop, self._subject_property_ok
+        )
+        subject_term = self._subject_term(subject)
+        predicate_term = "<" + prop + ">"
+        for item in objects:
+            datatype = item.get("@type") if "@value" in item else "_:"
+            if isinstance(datatype, str) and datatype.startswith("_:"):
+                self._element(item, graph, subject, prop, None)
+                continue
+            dedupe = (graph, subject, prop, _value_key(item))
+            if dedupe in seen:
+                continue
+            seen.add(dedupe)
+            if emit:
+                self._emit(subject_term, predicate_term, literal_term(item), graph_term)
 
     @staticmethod
     def _subject_term(subject: str) -> str:
@@ -314,8 +339,7 @@ class QuadBuilder:
             else:
                 if key.startswith("_:"):
                     key = self._blank(key)
-                for item in objects:
-                    self._element(item, graph, ident, key, None)
+                self._values(graph, ident, key, objects)
 
     def _keyword(self, key: str, value: Any, graph: str, ident: str) -> None:
         """Other keywords are copied onto the node by pyld; only a clash of @index matters."""

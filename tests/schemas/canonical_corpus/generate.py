@@ -25,6 +25,7 @@ OB_CONTEXTS = [
     "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
 ]
 ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
+EXT = "https://example.org/extensions#"
 
 NAMES = [
     "Teamwork Badge",
@@ -266,8 +267,14 @@ def credential(index: int, seed: int = 0) -> dict[str, Any]:
         }
     if v2 and rng.random() < 0.3:
         document["awardedDate"] = _date(rng)
-        document["extraScore"] = _pick(rng, [7, -3, 4.75, 1e22, True, False, 0])
-        document["extraFlags"] = [True, 1, "1", 1.0]
+        # the pinned VC 2.0 context has no @vocab: extension terms need full IRIs or a context
+        document[EXT + "score"] = _pick(rng, [7, -3, 4.75, 1e22, True, False, 0])
+        document[EXT + "flags"] = [True, 1, "1", 1.0]
+    if v2 and rng.random() < 0.2:
+        context.append({"ext": EXT, "level": {"@id": "ext:level", "@type": "@id"}})
+        subject_extension = {"ext:rank": rng.randrange(100), "level": "ext:gold"}
+    else:
+        subject_extension = {}
     if v2 and rng.random() < 0.2:
         document["credentialSchema"] = [
             {
@@ -283,7 +290,11 @@ def credential(index: int, seed: int = 0) -> dict[str, Any]:
             "statusListCredential": "https://example.edu/status/1",
         }
     if v2 and rng.random() < 0.15:
-        document["jsonSchema"] = {"$schema": "x", "b": [1, 2.5, True, None], "a": "ü"}
+        document["credentialSchema"] = {
+            "id": "https://example.org/schema.json",
+            "type": "JsonSchema",
+            "jsonSchema": {"$schema": "x", "b": [1, 2.5, True, None], "a": "ü"},
+        }
     if rng.random() < 0.25:
         endorsement: dict[str, Any] = {
             "@context": [VC_V2, OB_CONTEXTS[0]] if v2 else [VC_V1, ob_context],
@@ -299,6 +310,7 @@ def credential(index: int, seed: int = 0) -> dict[str, Any]:
         }
         endorsement["validFrom" if v2 else "issuanceDate"] = _date(rng, 2021)
         document["endorsement"] = [endorsement]
+    document["credentialSubject"].update(subject_extension)
     if with_proof:
         proofs = [_proof(rng, index, v2, n) for n in range(1 if rng.random() < 0.7 else 2)]
         document["proof"] = proofs[0] if len(proofs) == 1 else proofs
