@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -32,6 +33,45 @@ class ProductionConfig(Config):
 
 
 CONFIGS = {"development": Config, "test": TestConfig, "production": ProductionConfig}
+
+# Production secrets: the setting, its development default, and the shortest value accepted.
+# SECRET_KEY signs session cookies (``python -c "import secrets; print(secrets.token_hex())"``);
+# KEY_PASSPHRASE seals the private keys on disk.
+PRODUCTION_SECRETS = {
+    "SECRET_KEY": (Config.SECRET_KEY, 32),
+    "KEY_PASSPHRASE": (Config.KEY_PASSPHRASE, 16),
+}
+MIN_PRODUCTION_SCRYPT_N = 2**15
+
+
+def refuse_development_secrets(config: Mapping[str, Any]) -> None:
+    """In production, refuse to start with a development default, empty or short secret.
+
+    The error names the setting and never its value (the message reaches logs and terminals).
+    Outside production nothing is checked: development and tests run on the defaults.
+    """
+    if config.get("ENV_NAME") != "production":
+        return
+    for name, (default, minimum) in PRODUCTION_SECRETS.items():
+        value = config.get(name)
+        if not isinstance(value, str) or not value.strip():
+            problem = "is not set"
+        elif value == default:
+            problem = "is still the development default"
+        elif len(value) < minimum:
+            problem = f"is shorter than {minimum} characters"
+        else:
+            continue
+        raise RuntimeError(
+            f"refusing to start in production: {name} {problem}; "
+            f"set BADGES_{name} to a long random value"
+        )
+    scrypt_n = int(config.get("KEY_SCRYPT_N", MIN_PRODUCTION_SCRYPT_N))
+    if scrypt_n < MIN_PRODUCTION_SCRYPT_N:
+        raise RuntimeError(
+            "refusing to start in production: KEY_SCRYPT_N is below 2**15, "
+            "too cheap against an offline guess of KEY_PASSPHRASE"
+        )
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from config import load_config
+from config import load_config, refuse_development_secrets
 from verifier.resolvers import ChainResolver, DocumentResolver, OfflineResolver
 from verifier.verification import VerificationContext
 
@@ -18,6 +18,7 @@ from verifier.verification import VerificationContext
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(overrides))
+    refuse_development_secrets(app.config)
 
     from issuer import cli as issuer_cli
     from issuer import database
