@@ -13,7 +13,8 @@ Use them like this (mark every browser test; they skip when /usr/bin/chromium is
 
 - ``live_server``: ``create_app`` on the test database (SQLite, or PostgreSQL with
   DATABASE_URL), served by werkzeug's ``make_server`` in a thread on 127.0.0.1 and a free port;
-  ``PUBLIC_BASE_URL`` is that address, so links in credentials point at the live server.
+  ``PUBLIC_BASE_URL`` is that address, so links in credentials point at the live server; the
+  signer has fresh Ed25519 and P-256 keys.
   Every table is emptied after the test. Override the ``live_app_config`` fixture in your
   module to change config keys.
 - ``browser``: one Chromium for the whole run; ``page``: a fresh context (cookies) per test.
@@ -101,6 +102,7 @@ def live_server(
             **live_app_config,
         }
     )
+    app.extensions["signer"].key_store.generate(("Ed25519", "P-256"))  # fresh, per test
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
