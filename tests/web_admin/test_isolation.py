@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from issuer.models import Award, AuditEvent
+from issuer.models import AuditEvent, Award
 from tests.web_admin.data import ALLIANCE, LINCOLN, OAKLAND, OTHER_PARTNER, PARTNER, Network
 
 CSV = "student_email\nmaria.lopez@students.example.org\n"
