@@ -25,7 +25,7 @@ _MALFORMED = (
     "well-formed",
     "SVG refused",
     "malformed",
-    "more than",
+    "has more than",
     "longer than",
     "not UTF-8",
     "compressed",

@@ -1,0 +1,3 @@
+from tests.public.conftest import client, issue
+
+__all__ = ["client", "issue"]
