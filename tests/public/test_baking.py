@@ -1,4 +1,5 @@
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -6,7 +7,7 @@ from issuer.baking import BakingError, bake_png, bake_svg
 from tests.verifier.conftest import make_credential
 from verifier.inputs import extract_from_png, extract_from_svg, parse_bytes
 
-ARTWORK = "static/img/health-care-industry-badge"
+ARTWORK = Path(__file__).parents[2] / "static" / "img" / "health-care-industry-badge"
 
 
 @pytest.fixture(scope="module")
