@@ -159,10 +159,13 @@ def issue_badge(
     """Issue ``badge`` to ``student`` (``actor`` None: the command line).
 
     With an ``idempotency_key`` already used for this student and badge, the existing award
-    is returned and nothing new is issued. Raises :class:`permissions.PermissionDenied`,
-    :class:`NotEligible` or :class:`IdempotencyConflict`.
+    is returned and nothing new is issued, also when the twin request is still running in
+    another transaction (this one waits for it: see ``status_lists.lock_for_allocation``).
+    Raises :class:`permissions.PermissionDenied`, :class:`NotEligible` or
+    :class:`IdempotencyConflict`.
     """
     if idempotency_key is not None:
+        status_lists.lock_for_allocation(session, now=now)  # a concurrent twin commits first
         existing = session.scalar(select(Award).where(Award.idempotency_key == idempotency_key))
         if existing is not None:
             if existing.student_id != student.id or existing.badge_id != badge.id:

@@ -76,6 +76,25 @@ def _locked(session: Session, status_list_id: int, now: datetime) -> StatusList:
     ).one()
 
 
+def lock_for_allocation(session: Session, *, now: datetime) -> None:
+    """Queue behind any issuance in progress: write-lock the list :func:`allocate` uses next.
+
+    Issuing with an idempotency key takes this lock *before* looking the key up, so another
+    issuance with the same key has either committed (and is found) or not yet looked. Without
+    it, both look, both miss, and the second fails on the key's unique constraint at commit.
+    (Before the very first list exists there is nothing to lock; that first race still ends
+    in the unique constraint, never in a second award.)
+    """
+    status_list_id = session.scalar(
+        select(StatusList.id)
+        .where(StatusList.purpose == STATUS_PURPOSE, StatusList.next_free_index < StatusList.size)
+        .order_by(StatusList.id)
+        .limit(1)
+    )
+    if status_list_id is not None:
+        _locked(session, status_list_id, now)
+
+
 def allocate(session: Session, *, now: datetime) -> Slot:
     """The next free index of the oldest list with room (a new list when all are full).
 
