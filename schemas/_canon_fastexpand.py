@@ -10,7 +10,8 @@ the memoizing processor. It skips what pyld spends time on for every document (d
 the input, regular expressions on every key, generic ``add_value`` bookkeeping).
 
 Whenever the document uses something outside that subset (``@reverse``, ``@nest``,
-``@included``, ``@index``, ``@direction``, ``@json`` values, language/index/id/type maps,
+``@included``, ``@index``, ``@direction``, ``"@type": "@json"`` in value objects (``@json``
+terms are handled), language/index/id/type maps,
 nested lists, ``@base``), or would make pyld raise an error, :class:`Unsupported` is raised and
 the caller runs pyld's full expansion instead, so results and errors stay pyld's. The tests
 compare this module's output with ``pyld.jsonld.expand`` directly.
@@ -19,7 +20,9 @@ compare this module's output with ``pyld.jsonld.expand`` directly.
 from __future__ import annotations
 
 import re
-from typing import Any
+import threading
+from collections import OrderedDict
+from typing import Any, NamedTuple
 
 from pyld.iri_resolver import resolve
 from pyld.jsonld import DEFAULT_BASE_IRI, KEYWORDS
@@ -36,6 +39,51 @@ _CHECK_EVERY = 64
 
 class Unsupported(Exception):
     """The document needs a JSON-LD feature this module leaves to pyld."""
+
+
+class _Term(NamedTuple):
+    """What expansion needs to know about a key in an active context (``None``: not set)."""
+
+    expanded: Any
+    context: Any
+    container: tuple[Any, ...]
+    type: Any
+    language: Any
+    direction: Any
+
+
+_NO_TERM = _Term(None, None, (), None, None, None)
+
+
+class _TermCache:
+    """Per active context, the _Term of each key seen so far, kept across calls.
+
+    Active contexts are long-lived (the memoizing processor hands out the same objects), so
+    after the first few credentials every lookup is a dictionary hit. Bounded: at most
+    ``contexts`` contexts (least recently used dropped) and ``keys`` keys per context (keys
+    come from documents; past the cap they are computed, not stored).
+    """
+
+    def __init__(self, contexts: int = 512, keys: int = 2048) -> None:
+        self.keys = keys
+        self._contexts = contexts
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[int, tuple[dict[str, Any], dict[str, _Term]]] = OrderedDict()
+
+    def for_context(self, ctx: dict[str, Any]) -> dict[str, _Term]:
+        with self._lock:
+            entry = self._entries.get(id(ctx))
+            if entry is not None and entry[0] is ctx:
+                self._entries.move_to_end(id(ctx))
+                return entry[1]
+            terms: dict[str, _Term] = {}
+            self._entries[id(ctx)] = (ctx, terms)  # holding ctx keeps its id unique
+            if len(self._entries) > self._contexts:
+                self._entries.popitem(last=False)
+            return terms
+
+
+_TERMS = _TermCache()
 
 
 def _arrayify(value: Any) -> list[Any]:
@@ -64,9 +112,9 @@ class FastExpander:
         self._process = process_context
         self._meter = meter
         self._steps = 0
-        # (id(ctx), key) -> (ctx, expanded key): a document uses a few dozen keys many times;
-        # holding ctx keeps its id from being reused during the call
-        self._vocab_cache: dict[tuple[int, Any], tuple[dict[str, Any], Any]] = {}
+        # id(ctx) -> (ctx, its shared term dictionary), to take the cache's lock once per
+        # context per call; holding ctx keeps its id from being reused during the call
+        self._terms: dict[int, tuple[dict[str, Any], dict[str, _Term]]] = {}
 
     # -- IRIs ----------------------------------------------------------------------------
     def _iri(self, ctx: dict[str, Any], value: Any, *, vocab: bool, base: bool) -> Any:
@@ -100,13 +148,30 @@ class FastExpander:
     def _vocab(self, ctx: dict[str, Any], key: Any) -> Any:
         if not isinstance(key, str):
             return self._iri(ctx, key, vocab=True, base=False)
-        cache_key = (id(ctx), key)
-        cached = self._vocab_cache.get(cache_key)
-        if cached is not None and cached[0] is ctx:
-            return cached[1]
-        expanded = self._iri(ctx, key, vocab=True, base=False)
-        self._vocab_cache[cache_key] = (ctx, expanded)
-        return expanded
+        return self._term(ctx, key).expanded
+
+    def _term(self, ctx: dict[str, Any], key: str | None) -> _Term:
+        if key is None:
+            return _NO_TERM
+        entry = self._terms.get(id(ctx))
+        if entry is None or entry[0] is not ctx:
+            entry = self._terms[id(ctx)] = (ctx, _TERMS.for_context(ctx))
+        terms = entry[1]
+        term = terms.get(key)
+        if term is not None:
+            return term
+        container = _context_value(ctx, key, "@container")
+        term = _Term(
+            expanded=self._iri(ctx, key, vocab=True, base=False),
+            context=_context_value(ctx, key, "@context"),
+            container=() if container is None else tuple(_arrayify(container)),
+            type=_context_value(ctx, key, "@type"),
+            language=_context_value(ctx, key, "@language"),
+            direction=_context_value(ctx, key, "@direction"),
+        )
+        if len(terms) < _TERMS.keys:
+            terms[key] = term
+        return term
 
     # -- expansion -----------------------------------------------------------------------
     def expand_document(self, document: dict[str, Any], initial_ctx: dict[str, Any]) -> list:
@@ -124,7 +189,7 @@ class FastExpander:
         if element is None:
             return None
         if isinstance(element, list):
-            container = _arrayify(_context_value(ctx, prop, "@container"))
+            container = self._term(ctx, prop).container
             inside_list = inside_list or "@list" in container
             result: list[Any] = []
             for item in element:
@@ -147,8 +212,9 @@ class FastExpander:
     def _expand_map(
         self, ctx: dict[str, Any], prop: str | None, element: dict[str, Any], inside_list: bool
     ):
-        expanded_prop = self._vocab(ctx, prop)
-        property_scoped = _context_value(ctx, prop, "@context")
+        term = self._term(ctx, prop)
+        expanded_prop = term.expanded
+        property_scoped = term.context
 
         # a type-scoped context does not reach into a new node object (only values and
         # references are still expanded with it)
@@ -181,7 +247,7 @@ class FastExpander:
                 continue
             type_key = type_key or key
             for type_ in sorted(t for t in _arrayify(value) if isinstance(t, str)):
-                scoped = _context_value(type_scoped_ctx, type_, "@context")
+                scoped = self._term(type_scoped_ctx, type_).context
                 if scoped is not None and scoped is not False:
                     ctx = self._process(ctx, scoped, propagate=False)
 
@@ -212,7 +278,8 @@ class FastExpander:
         for key, value in sorted(element.items()):
             if key == "@context":
                 continue
-            expanded = self._vocab(ctx, key)
+            term = self._term(ctx, key)
+            expanded = term.expanded
             if expanded is None or not (expanded in _KEYWORDS or _ABSOLUTE_IRI.match(expanded)):
                 continue
             if expanded in _KEYWORDS:
@@ -224,15 +291,15 @@ class FastExpander:
                 continue
 
             term_ctx = ctx
-            scoped = _context_value(ctx, key, "@context")
-            if scoped is not None:
-                term_ctx = self._process(ctx, scoped, override_protected=True)
-            container = _arrayify(_context_value(ctx, key, "@container"))
+            if term.context is not None:
+                term_ctx = self._process(ctx, term.context, override_protected=True)
+            container = term.container
             if isinstance(value, dict) and not _MAP_CONTAINERS.isdisjoint(container):
                 raise Unsupported("map container")
-            if _context_value(ctx, key, "@type") == "@json":
-                raise Unsupported("@json")
-            expanded_value = self._expand(term_ctx, key, value, inside_list=False)
+            if term.type == "@json":
+                expanded_value = {"@type": "@json", "@value": value}
+            else:
+                expanded_value = self._expand(term_ctx, key, value, inside_list=False)
             if expanded_value is None:
                 continue
             if "@list" in container and not (
@@ -320,12 +387,12 @@ class FastExpander:
 
     def _expand_value(self, ctx: dict[str, Any], prop: str | None, value: Any):
         """pyld's ``_expand_value`` for a scalar under ``prop``."""
-        expanded_prop = self._vocab(ctx, prop)
-        if expanded_prop in _KEYWORDS:
+        term = self._term(ctx, prop)
+        if term.expanded in _KEYWORDS:
             raise Unsupported("scalar under a keyword")
         if not isinstance(value, str | int | float):
             raise Unsupported("not a JSON scalar")
-        type_ = _context_value(ctx, prop, "@type")
+        type_ = term.type
         if isinstance(value, str):
             if type_ == "@id":
                 return {"@id": self._iri(ctx, value, vocab=False, base=True)}
@@ -335,10 +402,10 @@ class FastExpander:
         if type_ is not None and type_ not in ("@id", "@vocab", "@none"):
             result["@type"] = type_
         elif isinstance(value, str):
-            language = _context_value(ctx, prop, "@language")
+            language = term.language
             if language is not None:
                 result["@language"] = language
-            if _context_value(ctx, prop, "@direction") is not None:
+            if term.direction is not None:
                 raise Unsupported("@direction")
         result["@value"] = value
         return result

@@ -51,13 +51,21 @@ def _is_absolute(iri: str) -> bool:
     return _ABSOLUTE_IRI.match(iri) is not None
 
 
-def _subject_and_property_ok(subject: str, prop: str, known: dict[tuple[str, str], bool]) -> bool:
-    """pyld keeps a quad only for absolute subject and property IRIs, no blank-node property."""
-    ok = known.get((subject, prop))
-    if ok is None:
-        ok = _is_absolute(subject) and _is_absolute(prop) and not prop.startswith("_:")
-        known[(subject, prop)] = ok
-    return ok
+def _subject_and_property_ok(
+    subject: str, prop: str, known: tuple[dict[str, bool], dict[str, bool]]
+) -> bool:
+    """pyld keeps a quad only for absolute subject and property IRIs, no blank-node property.
+
+    ``known`` caches the answers: (subjects, properties).
+    """
+    subjects, properties = known
+    subject_ok = subjects.get(subject)
+    if subject_ok is None:
+        subject_ok = subjects[subject] = _is_absolute(subject)
+    prop_ok = properties.get(prop)
+    if prop_ok is None:
+        prop_ok = properties[prop] = _is_absolute(prop) and not prop.startswith("_:")
+    return subject_ok and prop_ok
 
 
 def _node_term(ident: str) -> str | None:
@@ -146,7 +154,7 @@ class QuadBuilder:
         self._blank_count = 0
         self._seen: set[tuple] = set()
         self._node_index: dict[tuple[str, str], Any] = {}
-        self._subject_property_ok: dict[tuple[str, str], bool] = {}
+        self._subject_property_ok: tuple[dict[str, bool], dict[str, bool]] = ({}, {})
         self._max_quads = meter.budget.max_quads
         self.quads: list[Quad] = []
 
