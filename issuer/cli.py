@@ -316,13 +316,19 @@ def bulk_issue_command(csv_file: Path, badge_slug: str, issue_valid_rows: bool) 
                                         issue_valid_rows=issue_valid_rows)
     with click.progressbar(length=len(plan.ready), label="Issuing") as bar:
         for outcome in outcomes:
+            message = outcome.message
             if outcome.issued:
-                session.commit()
-                issued += 1
+                try:
+                    session.commit()
+                    issued += 1
+                except OperationalError as exc:  # the commit may or may not have reached it
+                    session.rollback()
+                    message = bulk_issuance.database_lost(exc)
             else:
                 session.rollback()
+            if message is not None:
                 failed += 1
-                click.echo(f"\nline {outcome.line}: {outcome.message}", err=True)
+                click.echo(f"\nline {outcome.line}: {message}", err=True)
             bar.update(1)
     click.echo(f"Issued {issued}, failed {failed}.")
 

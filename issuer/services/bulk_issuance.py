@@ -8,7 +8,9 @@ uploading the same file again issues nothing twice, and a run that stopped half-
 a closed browser) resumes where it stopped: rows already issued show as ``done``.
 
 The caller owns the transactions: it commits after each issued row and rolls back after each
-failed one, so every row stands or falls on its own::
+failed one, so every row stands or falls on its own. A dropped database connection fails only
+the row in flight (its award and status index are rolled back with it) and the next row uses a
+new connection; running the same file again issues what is left::
 
     plan = preview(session, content=data, badge=badge, actor=user, now=now)
     for outcome in issue_rows(session, plan, actor=user, signer=signer, site=site, now=now,
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from issuer import permissions
@@ -99,6 +101,14 @@ def _rows(content: bytes) -> list[dict[str, str]]:
         raise BulkFileError(f"the file has {len(rows)} rows; split it into files of at most "
                             f"{MAX_ROWS}")
     return rows
+
+
+def database_lost(error: OperationalError) -> str:
+    """What to tell the person when the database failed while issuing or committing a row
+    (a failed commit may or may not have reached the database; a re-run finds out)."""
+    reason = str(error.orig or error).strip().splitlines()[0]
+    return (f"the database failed while issuing this row ({reason}): run the same file again "
+            "to issue it (rows already issued are skipped)")
 
 
 def _row_key(file_sha256: str, badge_slug: str, student_ref: str) -> str:
@@ -178,8 +188,8 @@ def _issue_ready_rows(
     signer: issuance.Signer, site: issuance.IssuerSite, now: datetime,
 ) -> Iterator[RowOutcome]:
     for row in plan.ready:
-        student = session.get(Student, row.student_id)
         try:
+            student = session.get(Student, row.student_id)
             if student is None:
                 raise LookupError(f"student {row.student_ref} no longer exists")
             award = issuance.issue_badge(
@@ -192,6 +202,8 @@ def _issue_ready_rows(
         except IntegrityError:  # a concurrent run issued the same row first
             yield RowOutcome(row.line, issued=False,
                              message="issued at the same time by another upload")
+        except OperationalError as exc:  # the connection dropped: the row's work is lost
+            yield RowOutcome(row.line, issued=False, message=database_lost(exc))
         else:
             row.status, row.credential_id = DONE, award.credential_id
             yield RowOutcome(row.line, issued=True, credential_id=award.credential_id)

@@ -1,0 +1,161 @@
+"""Bulk issuance interrupted by a dropped database connection or a killed process, then
+resumed with the same file: every row is issued exactly once and no status bit is orphaned."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from issuer.models import Award
+from issuer.services import bulk_issuance, revocation
+from keys.store import KeyStore
+from tests.faults.conftest import assert_status_lists_consistent, on_postgres
+from tests.issuer.conftest import BADGE, SITE
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = Path(sys.executable).with_name("flask")
+DIE_AFTER = Path(__file__).with_name("bulk_issue_then_die.py")
+
+
+def _cohort(world, size: int) -> tuple[list, bytes]:
+    students = [world.student(world.pathways.gold, f"Student Number{i}") for i in range(size)]
+    world.session.commit()
+    lines = ["student_email,evidence_url"] + [
+        f"{s.email},https://evidence.example.org/{i}" for i, s in enumerate(students)
+    ]
+    return students, ("\n".join(lines) + "\n").encode()
+
+
+def _keyed_awards(session) -> dict[str, int]:
+    """Awards issued from CSV files, by idempotency key: how many for each."""
+    rows = session.execute(
+        select(Award.idempotency_key, func.count())
+        .where(Award.idempotency_key.like("csv:%"))
+        .group_by(Award.idempotency_key)
+    )
+    return dict(rows.all())
+
+
+def _run(world, content: bytes, signer) -> list[bulk_issuance.RowOutcome]:
+    """What ``awards bulk-issue`` and the admin upload do: commit each issued row."""
+    plan = bulk_issuance.preview(
+        world.session, content=content, badge=world.badge, actor=None, now=world.now
+    )
+    world.session.rollback()
+    outcomes = []
+    for outcome in bulk_issuance.issue_rows(
+        world.session, plan, badge=world.badge, actor=None, signer=signer, site=SITE,
+        now=world.now,
+    ):  # fmt: skip
+        world.session.commit() if outcome.issued else world.session.rollback()
+        outcomes.append(outcome)
+    return outcomes
+
+
+class _CutOnce:
+    """A signer that, while signing the row number ``at``, has PostgreSQL terminate the
+    session's own connection (as a failover, a restart or an idle-killer would)."""
+
+    def __init__(self, inner, engine, session, at: int) -> None:
+        self.inner, self.issuer_did = inner, inner.issuer_did
+        self.engine, self.session, self.at, self.calls = engine, session, at, 0
+
+    def sign_ldp(self, credential):
+        self.calls += 1
+        if self.calls == self.at:
+            pid = self.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with self.engine.connect() as other:
+                assert other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        return self.inner.sign_ldp(credential)
+
+    def sign_jwt(self, credential):
+        return self.inner.sign_jwt(credential)
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_a_dropped_connection_fails_one_row_and_the_rerun_issues_it_once(
+    world, fake_signer, engine
+):
+    _, content = _cohort(world, 6)
+    outcomes = _run(world, content, _CutOnce(fake_signer, engine, world.session, at=3))
+
+    assert [o.issued for o in outcomes] == [True, True, False, True, True, True]
+    assert "database" in outcomes[2].message and "run the same file again" in outcomes[2].message
+    assert world.session.scalar(select(func.count()).select_from(Award)) == 5
+    assert_status_lists_consistent(world.session)  # the lost row's index was given back
+
+    again = _run(world, content, fake_signer)
+    assert [(o.line, o.issued) for o in again] == [(4, True)]
+    keyed = _keyed_awards(world.session)
+    assert len(keyed) == 6 and set(keyed.values()) == {1}
+    assert_status_lists_consistent(world.session)
+
+
+def _cli_environment(database_url: str, keys_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BADGES_ENV": "test",
+        "BADGES_DATABASE_URL": database_url,
+        "BADGES_KEYS_DIR": str(keys_dir),
+        "BADGES_KEY_SCRYPT_N": str(2**10),
+        "BADGES_PUBLIC_BASE_URL": SITE.base_url,
+        "BADGES_ISSUER_DOMAIN": "badges.example.org",
+        "BADGES_LOAD_BADGES_ON_START": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@pytest.mark.parametrize(
+    ("moment", "issued_before_death"),
+    [("after-commit", 3), ("mid-row", 3)],
+    ids=["killed-between-rows", "killed-while-signing-a-row"],
+)
+def test_a_killed_bulk_issue_resumes_with_the_same_command(
+    world, database_url, tmp_path, moment, issued_before_death
+):
+    """The process dies without any clean-up (``os._exit``, as SIGKILL or a power cut would)
+    after three committed rows, either just after a commit or holding the fourth row's
+    uncommitted award and status index; ``flask --app wsgi awards bulk-issue`` on the same
+    file then issues the rest, each row once."""
+    students, content = _cohort(world, 8)
+    csv_file = tmp_path / "cohort.csv"
+    csv_file.write_bytes(content)
+    # The app's test config seals keys with the development passphrase.
+    KeyStore(tmp_path / "keys", "dev-only-key-passphrase", scrypt_n=2**10).generate(
+        ("Ed25519", "P-256")
+    )
+    environment = _cli_environment(database_url, tmp_path / "keys")
+    command = ["awards", "bulk-issue", str(csv_file), "--badge", BADGE]
+
+    killed = subprocess.run(
+        [sys.executable, str(DIE_AFTER), moment, str(issued_before_death), *command],
+        env=environment, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert killed.returncode == 137, killed.stderr
+    world.session.expire_all()
+    assert len(_keyed_awards(world.session)) == issued_before_death
+    assert_status_lists_consistent(world.session)
+
+    resumed = subprocess.run(
+        [str(FLASK), "--app", "wsgi", *command],
+        env=environment, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"5 to issue, {issued_before_death} already issued from this file" in resumed.stdout
+    assert "Issued 5, failed 0." in resumed.stdout
+    world.session.expire_all()
+    keyed = _keyed_awards(world.session)
+    assert len(keyed) == len(students) and set(keyed.values()) == {1}
+    assert_status_lists_consistent(world.session)
+
+    # The resumed list keeps working: a revocation sets exactly that award's bit.
+    award = world.session.scalars(select(Award).order_by(Award.status_list_index)).first()
+    revocation.revoke(world.session, award=award, reason="test", actor=None, now=world.now)
+    world.session.commit()
+    assert_status_lists_consistent(world.session)
