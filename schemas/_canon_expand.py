@@ -139,23 +139,31 @@ def check_document_size(document: Any, meter: Meter) -> None:
     Counts every object, array and scalar outside ``@context`` values, without recursion.
     """
     budget = meter.budget
+    limit, max_depth = budget.max_json_values, budget.max_depth
     count = 0
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, depth = stack.pop()
-        count += 1
-        if count > budget.max_json_values:
+    level: list[Any] = [document]
+    depth = 0
+    while level:  # breadth first, one list per nesting level
+        depth += 1
+        if depth > max_depth:
             raise CanonicalizationTooComplex(
-                f"too complex: more than max_json_values={budget.max_json_values} JSON values"
+                f"too complex: JSON nested deeper than max_depth={max_depth}"
             )
-        if depth > budget.max_depth:
+        count += len(level)
+        if count > limit:
             raise CanonicalizationTooComplex(
-                f"too complex: JSON nested deeper than max_depth={budget.max_depth}"
+                f"too complex: more than max_json_values={limit} JSON values"
             )
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for key, item in value.items() if key != "@context")
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
+        below: list[Any] = []
+        for value in level:
+            if type(value) is dict:
+                if "@context" in value:
+                    below.extend(item for key, item in value.items() if key != "@context")
+                else:
+                    below.extend(value.values())
+            elif type(value) is list:
+                below.extend(value)
+        level = below
 
 
 def _unpinned_cause(error: BaseException) -> ContextNotPinned | None:

@@ -109,12 +109,27 @@ class FastExpander:
     """Expands one document; ``process_context(active, local, **flags)`` is pyld's (memoized)."""
 
     def __init__(self, process_context, meter: Meter) -> None:
-        self._process = process_context
+        self._process_shared = process_context
+        # (id(active), id(local), flags) -> (active, local, processed), for this call only
+        self._processed: dict[tuple[int, int, bool, bool], tuple[Any, Any, Any]] = {}
         self._meter = meter
         self._steps = 0
         # id(ctx) -> (ctx, its shared term dictionary), to take the cache's lock once per
         # context per call; holding ctx keeps its id from being reused during the call
         self._terms: dict[int, tuple[dict[str, Any], dict[str, _Term]]] = {}
+
+    def _process(
+        self, ctx: dict[str, Any], local: Any, *, override_protected=False, propagate=True
+    ) -> dict[str, Any]:
+        key = (id(ctx), id(local), override_protected, propagate)
+        known = self._processed.get(key)
+        if known is not None and known[0] is ctx and known[1] is local:
+            return known[2]
+        processed = self._process_shared(
+            ctx, local, override_protected=override_protected, propagate=propagate
+        )
+        self._processed[key] = (ctx, local, processed)
+        return processed
 
     # -- IRIs ----------------------------------------------------------------------------
     def _iri(self, ctx: dict[str, Any], value: Any, *, vocab: bool, base: bool) -> Any:
@@ -242,14 +257,15 @@ class FastExpander:
             ctx = self._process(ctx, local)
         type_scoped_ctx = ctx
         type_key = None
-        for key, value in sorted(element.items()):
-            if self._vocab(ctx, key) != "@type":
-                continue
-            type_key = type_key or key
-            for type_ in sorted(t for t in _arrayify(value) if isinstance(t, str)):
-                scoped = self._term(type_scoped_ctx, type_).context
-                if scoped is not None and scoped is not False:
-                    ctx = self._process(ctx, scoped, propagate=False)
+        type_keys = [key for key in element if self._vocab(ctx, key) == "@type"]
+        if type_keys:
+            type_keys.sort()
+            type_key = type_keys[0]
+            for key in type_keys:
+                for type_ in sorted(t for t in _arrayify(element[key]) if isinstance(t, str)):
+                    scoped = self._term(type_scoped_ctx, type_).context
+                    if scoped is not None and scoped is not False:
+                        ctx = self._process(ctx, scoped, propagate=False)
 
         result: dict[str, Any] = {}
         self._expand_entries(ctx, expanded_prop, element, result, type_key, type_scoped_ctx)

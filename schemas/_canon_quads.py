@@ -43,12 +43,28 @@ DEFAULT_GRAPH = ""
 # re.match's "$" accepting a final newline) so the same quads are dropped.
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 _CHECK_EVERY = 128
+_NEEDS_ESCAPE = re.compile(r'[\\\t\n\r"]')
 
 Quad = tuple[str, str, str, str]
 
 
+_absolute_cache: dict[str, bool] = {}
+_ABSOLUTE_CACHE_SIZE = 4096
+
+
 def _is_absolute(iri: str) -> bool:
-    return _ABSOLUTE_IRI.match(iri) is not None
+    """pyld's absolute-IRI test, remembered: predicates and types recur in every credential."""
+    known = _absolute_cache.get(iri)
+    if known is None:
+        if len(_absolute_cache) >= _ABSOLUTE_CACHE_SIZE:
+            _absolute_cache.clear()
+        known = _absolute_cache[iri] = _ABSOLUTE_IRI.match(iri) is not None
+    return known
+
+
+def _escape(text: str) -> str:
+    """pyld's N-Quads escaping (``pyld.nquads.escape``), skipped when nothing needs it."""
+    return escape(text) if _NEEDS_ESCAPE.search(text) else text
 
 
 def _subject_and_property_ok(
@@ -88,10 +104,10 @@ def literal_term(item: dict[str, Any]) -> str:
         # the common case, answered without pyld's numeric type checks
         if "@language" in item and datatype is None:
             language = item["@language"]
-            return '"' + escape(value) + ('"@' + language if language else '"')
+            return '"' + _escape(value) + ('"@' + language if language else '"')
         if datatype is None or datatype == XSD_STRING:
-            return '"' + escape(value) + '"'
-        return '"' + escape(value) + '"^^<' + datatype + ">"
+            return '"' + _escape(value) + '"'
+        return '"' + _escape(value) + '"^^<' + datatype + ">"
     if datatype == "@json":
         text = jsonld.canonicalize(value).decode("utf-8")
         datatype = RDF_JSON
@@ -121,7 +137,7 @@ def literal_term(item: dict[str, Any]) -> str:
         datatype = datatype or XSD_STRING
     if not isinstance(text, str):
         raise InvalidJsonLd(f"a literal value must be a string, number or boolean: {value!r}")
-    term = '"' + escape(text) + '"'
+    term = '"' + _escape(text) + '"'
     if datatype == RDF_LANGSTRING:
         if language:
             term += "@" + language
@@ -195,8 +211,9 @@ class QuadBuilder:
         return f"<{graph}>" if _is_absolute(graph) else None
 
     def _values(self, graph: str, subject: str, prop: str, objects: list[Any]) -> None:
-        """The values of one property of one node; value objects are handled inline (the
-        bulk of a credential), everything else goes through :meth:`_element`."""
+        """The values of one property of one node. Value objects and node objects (the bulk
+        of a credential) are handled here; lists and blank-node datatypes go through
+        :meth:`_element`."""
         seen = self._seen
         graph_term = self._graph_term(graph)
         emit = graph_term is not None and _subject_and_property_ok(
@@ -205,16 +222,29 @@ class QuadBuilder:
         subject_term = self._subject_term(subject)
         predicate_term = "<" + prop + ">"
         for item in objects:
-            datatype = item.get("@type") if "@value" in item else "_:"
-            if isinstance(datatype, str) and datatype.startswith("_:"):
+            if "@value" in item:
+                datatype = item.get("@type")
+                if isinstance(datatype, str) and datatype.startswith("_:"):
+                    self._element(item, graph, subject, prop, None)
+                    continue
+                dedupe = (graph, subject, prop, _value_key(item))
+                if dedupe in seen:
+                    continue
+                seen.add(dedupe)
+                if emit:
+                    self._emit(subject_term, predicate_term, literal_term(item), graph_term)
+            elif "@list" in item:
                 self._element(item, graph, subject, prop, None)
-                continue
-            dedupe = (graph, subject, prop, _value_key(item))
-            if dedupe in seen:
-                continue
-            seen.add(dedupe)
-            if emit:
-                self._emit(subject_term, predicate_term, literal_term(item), graph_term)
+            else:
+                child = self._node(item, graph, None, None, None)
+                dedupe = (graph, subject, prop, ("@id", child))
+                if dedupe in seen:
+                    continue
+                seen.add(dedupe)
+                if emit:
+                    obj = _node_term(child)
+                    if obj is not None:
+                        self._emit(subject_term, predicate_term, obj, graph_term)
 
     @staticmethod
     def _subject_term(subject: str) -> str:
@@ -312,8 +342,10 @@ class QuadBuilder:
         prop: str | None,
         list_items: list[Any] | None,
         reverse_of: str | None = None,
-    ) -> None:
-        """A node object: link it from ``subject`` (or to ``reverse_of``), then its entries."""
+    ) -> str:
+        """A node object: link it from ``subject`` (or to ``reverse_of``), then its entries.
+
+        Returns the node's identifier (blank node labels already issued)."""
         ident = element.get("@id")
         if ident is None or str(ident).startswith("_:"):
             ident = self._blank(ident)
@@ -348,6 +380,7 @@ class QuadBuilder:
                 if key.startswith("_:"):
                     key = self._blank(key)
                 self._values(graph, ident, key, objects)
+        return ident
 
     def _keyword(self, key: str, value: Any, graph: str, ident: str) -> None:
         """Other keywords are copied onto the node by pyld; only a clash of @index matters."""
