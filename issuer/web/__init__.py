@@ -20,13 +20,13 @@ def blueprints() -> list[Blueprint]:
 
 
 def init_app(app: Flask) -> None:
-    """Security headers, CSRF, the signed-in user, then the blueprints."""
+    """Security headers, the signed-in user, CSRF, then the blueprints."""
     from issuer.web import auth, csrf, security
 
     # templates/base.html reads current_app (to link the home page when one is registered).
     app.jinja_env.globals.setdefault("current_app", current_app)
     security.init_app(app)
+    auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
-    auth.init_app(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

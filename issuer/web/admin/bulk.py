@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from issuer.database import get_session
 from issuer.models import BadgeDefinitionRecord
 from issuer.services import bulk_issuance
-from issuer.web.admin import access, bp, bulk_jobs, context
+from issuer.web.admin import access, bp, bulk_jobs, context, errors
 
 MAX_BYTES = 2 * 1024 * 1024
 TOO_LARGE = (
@@ -46,6 +46,20 @@ def _job(token: str) -> bulk_jobs.Job:
     if job is None:
         abort(404, description="There is no such upload among yours (uploads are kept for a day).")
     return job
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Any:
+    """The body is over ``MAX_CONTENT_LENGTH`` (refused before any view runs): on the upload
+    form, say so on the form; elsewhere, the usual error page."""
+    user = g.get("user")
+    if (
+        request.endpoint == "admin.bulk_upload"
+        and user is not None
+        and (user.role in access.MANAGERS)
+    ):
+        return _upload_page(TOO_LARGE, status=413)
+    return errors.render(error)
 
 
 @bp.get("/bulk")

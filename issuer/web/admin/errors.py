@@ -17,7 +17,7 @@ TITLES = {
 }
 
 
-def _render(error: HTTPException) -> tuple[str | Response, int]:
+def render(error: HTTPException) -> tuple[str | Response, int]:
     code = error.code or 500
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=error.description), code
@@ -31,4 +31,4 @@ def _render(error: HTTPException) -> tuple[str | Response, int]:
 
 def register(blueprint: Blueprint) -> None:
     for code in TITLES:
-        blueprint.register_error_handler(code, _render)
+        blueprint.register_error_handler(code, render)
