@@ -86,9 +86,9 @@ def test_employer_partner_sees_criteria_counts_and_awards_read_only(web, db):
     web.login(OAKLAND)  # issue to Joe Park, who did not agree to show his name
     joe = web.net.students["Joe Park"]
     page = web.get("/admin/pathways/oak-health").get_data(as_text=True)
-    token = [
+    token = next(
         t for t in re.findall(r'name="issue_token" value="([^"]+)"', page) if t.endswith(f"-{joe}")
-    ][0]
+    )
     web.post(
         f"/admin/pathways/oak-health/students/{joe}/issue", {"badge": BADGE, "issue_token": token}
     )
