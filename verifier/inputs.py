@@ -7,6 +7,7 @@ Every refusal is an :class:`UnusableInput` with a message for the person who sen
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import struct
@@ -149,7 +150,27 @@ def parse_text(
         raise UnusableInput("encrypted JWTs (JWE) are not accepted")
     if not _JWS_PATTERN.match(stripped):
         raise UnusableInput("input is neither a JSON credential nor a compact JWS")
+    _check_jws_json(stripped, limits)
     return ParsedInput("jwt", None, stripped, source)
+
+
+def _check_jws_json(token: str, limits: InputLimits) -> None:
+    """Hold a JWS's header and payload to the same strict JSON rules as a JSON-LD credential.
+
+    The proof layer parses them with plain ``json.loads``, which takes duplicate keys (which
+    one wins?), NaN and 1e999999, and recurses without limit on deep nesting. A segment that
+    is not base64url JSON at all is left to the verifier's ``format`` check.
+    """
+    for name, part in zip(("header", "payload"), token.split(".")[:2], strict=True):
+        try:
+            text = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if text.lstrip().startswith(("{", "[")):
+            try:
+                parse_json(text, limits)
+            except UnusableInput as error:
+                raise UnusableInput(f"the JWT {name} is refused: {error}") from None
 
 
 def parse_bytes(data: bytes, limits: InputLimits = DEFAULT_LIMITS) -> ParsedInput:
