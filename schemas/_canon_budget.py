@@ -30,18 +30,20 @@ class InvalidJsonLd(CanonicalizationError, ValueError):
 class CanonicalizationBudget:
     """Limits on one canonicalization; the defaults leave wide headroom over real credentials.
 
-    Sizing (measured on the 1EdTech samples and the test vector, and on a large credential with
-    ten evidence items, alignments, results and an endorsement): a real Open Badges 3.0
-    credential has fewer than 50 blank nodes, fewer than 500 quads, fewer than 1,000 JSON values
-    and a nesting depth below 15; canonicalizing it takes about a millisecond and needs no or a
-    handful of n-degree hash steps.
+    Sizing, measured on the JSON samples of the 1EdTech validator corpus, the OB 3.0 vector and 220
+    generated credentials (tests/schemas/canonical_corpus/generate.py): the largest, the
+    1EdTech ``complete.json``, has 363 quads, 42 blank nodes, about 540 JSON values and a
+    nesting depth of 11; the most symmetric (``complete_v1.json``) needs 56 n-degree hash
+    steps. Each default below is 6x to 350x that; a credential at the defaults' edge
+    (290 blank nodes, 4,900 quads) canonicalizes in about 40 ms.
 
     - ``max_blank_nodes``: blank nodes in the RDF dataset.
     - ``max_quads``: quads in the RDF dataset.
     - ``max_seconds``: wall-clock time for the whole call, checked between steps of every stage
       (JSON-LD expansion, RDF conversion, first-degree hashing, each n-degree hash permutation).
-    - ``max_json_values``: objects, arrays and scalars outside ``@context``, counted before any
-      JSON-LD processing starts; bounds the expansion work done before the quads are known.
+    - ``max_json_values``: objects, arrays and scalars in the document (inline contexts
+      included), counted before any JSON-LD processing starts; bounds the expansion and
+      context-processing work done before the quads are known.
     - ``max_depth``: nesting depth of the JSON document (expansion is recursive).
     - ``max_ndegree_steps``: calls of the Hash N-Degree Quads algorithm plus permutations it
       examines; this is what stops a blank-node clique, which has few quads but needs

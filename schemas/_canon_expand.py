@@ -136,7 +136,8 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
 def check_document_size(document: Any, meter: Meter) -> None:
     """Refuse documents too big or too deep to expand within the budget, before expanding.
 
-    Counts every object, array and scalar outside ``@context`` values, without recursion.
+    Counts every object, array and scalar, inline ``@context`` definitions included (a large
+    inline context is work for context processing, which runs before any quad exists).
     """
     budget = meter.budget
     limit, max_depth = budget.max_json_values, budget.max_depth
@@ -157,10 +158,7 @@ def check_document_size(document: Any, meter: Meter) -> None:
         below: list[Any] = []
         for value in level:
             if type(value) is dict:
-                if "@context" in value:
-                    below.extend(item for key, item in value.items() if key != "@context")
-                else:
-                    below.extend(value.values())
+                below.extend(value.values())
             elif type(value) is list:
                 below.extend(value)
         level = below

@@ -219,3 +219,14 @@ def test_budget_rejects_nonsense_limits(field: str, value: Any) -> None:
 def test_budget_is_frozen() -> None:
     with pytest.raises(AttributeError):
         DEFAULT_BUDGET.max_quads = 1  # type: ignore[misc]
+
+
+def test_concurrent_calls_give_the_same_results() -> None:
+    """The context and term caches are shared between threads; results must not mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    documents = GENERATED[:24]
+    expected = [canonicalize(document) for document in documents]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for _ in range(3):
+            assert list(pool.map(canonicalize, documents)) == expected

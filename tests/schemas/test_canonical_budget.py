@@ -161,3 +161,11 @@ def test_real_credentials_are_far_below_the_default_limits() -> None:
         max_ndegree_steps=DEFAULT_BUDGET.max_ndegree_steps // 100,
     )
     assert canonicalize(document, budget=tight) == canonicalize(document)
+
+
+def test_huge_inline_context_is_refused_before_context_processing() -> None:
+    context = {f"term{i}": f"https://example.org/vocab#term{i}" for i in range(20_000)}
+    document = {"@context": [VC_V2, context], "type": "VerifiableCredential", "term1": "x"}
+    elapsed, message = _refusal_time(document)
+    assert "max_json_values" in message
+    assert elapsed < 0.2
