@@ -45,6 +45,7 @@ class _Term(NamedTuple):
     """What expansion needs to know about a key in an active context (``None``: not set)."""
 
     expanded: Any
+    kept: bool  # expands to a keyword or an absolute IRI (other keys are dropped)
     context: Any
     container: tuple[Any, ...]
     type: Any
@@ -52,7 +53,7 @@ class _Term(NamedTuple):
     direction: Any
 
 
-_NO_TERM = _Term(None, None, (), None, None, None)
+_NO_TERM = _Term(None, False, None, (), None, None, None)
 
 
 class _TermCache:
@@ -117,6 +118,8 @@ class FastExpander:
         # id(ctx) -> (ctx, its shared term dictionary), to take the cache's lock once per
         # context per call; holding ctx keeps its id from being reused during the call
         self._terms: dict[int, tuple[dict[str, Any], dict[str, _Term]]] = {}
+        self._last_ctx: dict[str, Any] | None = None
+        self._last_terms: dict[str, _Term] = {}
 
     def _process(
         self, ctx: dict[str, Any], local: Any, *, override_protected=False, propagate=True
@@ -168,16 +171,23 @@ class FastExpander:
     def _term(self, ctx: dict[str, Any], key: str | None) -> _Term:
         if key is None:
             return _NO_TERM
-        entry = self._terms.get(id(ctx))
-        if entry is None or entry[0] is not ctx:
-            entry = self._terms[id(ctx)] = (ctx, _TERMS.for_context(ctx))
-        terms = entry[1]
+        if ctx is self._last_ctx:  # consecutive lookups mostly share a context
+            terms = self._last_terms
+        else:
+            entry = self._terms.get(id(ctx))
+            if entry is None or entry[0] is not ctx:
+                entry = self._terms[id(ctx)] = (ctx, _TERMS.for_context(ctx))
+            terms = entry[1]
+            self._last_ctx, self._last_terms = ctx, terms
         term = terms.get(key)
         if term is not None:
             return term
         container = _context_value(ctx, key, "@container")
+        expanded = self._iri(ctx, key, vocab=True, base=False)
         term = _Term(
-            expanded=self._iri(ctx, key, vocab=True, base=False),
+            expanded=expanded,
+            kept=expanded is not None
+            and (expanded in _KEYWORDS or _ABSOLUTE_IRI.match(expanded) is not None),
             context=_context_value(ctx, key, "@context"),
             container=() if container is None else tuple(_arrayify(container)),
             type=_context_value(ctx, key, "@type"),
@@ -197,18 +207,27 @@ class FastExpander:
             return []
         return _arrayify(expanded)
 
-    def _expand(self, ctx: dict[str, Any], prop: str | None, element: Any, inside_list: bool):
+    def _expand(
+        self,
+        ctx: dict[str, Any],
+        prop: str | None,
+        element: Any,
+        inside_list: bool,
+        term: _Term | None = None,
+    ):
+        """``term`` is ``prop``'s term in ``ctx`` when the caller already has it."""
         self._steps += 1
         if self._steps % _CHECK_EVERY == 0:
             self._meter.check_time("JSON-LD expansion")
         if element is None:
             return None
+        if term is None:
+            term = self._term(ctx, prop)
         if isinstance(element, list):
-            container = self._term(ctx, prop).container
-            inside_list = inside_list or "@list" in container
+            inside_list = inside_list or "@list" in term.container
             result: list[Any] = []
             for item in element:
-                item = self._expand(ctx, prop, item, inside_list)
+                item = self._expand(ctx, prop, item, inside_list, term)
                 if item is None:
                     continue
                 if isinstance(item, list):
@@ -219,15 +238,19 @@ class FastExpander:
                     result.append(item)
             return result
         if not isinstance(element, dict):
-            if not inside_list and (prop is None or self._vocab(ctx, prop) == "@graph"):
+            if not inside_list and (prop is None or term.expanded == "@graph"):
                 return None
-            return self._expand_value(ctx, prop, element)
-        return self._expand_map(ctx, prop, element, inside_list)
+            return self._expand_value(ctx, element, term)
+        return self._expand_map(ctx, prop, element, inside_list, term)
 
     def _expand_map(
-        self, ctx: dict[str, Any], prop: str | None, element: dict[str, Any], inside_list: bool
+        self,
+        ctx: dict[str, Any],
+        prop: str | None,
+        element: dict[str, Any],
+        inside_list: bool,
+        term: _Term,
     ):
-        term = self._term(ctx, prop)
         expanded_prop = term.expanded
         property_scoped = term.context
 
@@ -296,7 +319,7 @@ class FastExpander:
                 continue
             term = self._term(ctx, key)
             expanded = term.expanded
-            if expanded is None or not (expanded in _KEYWORDS or _ABSOLUTE_IRI.match(expanded)):
+            if not term.kept:
                 continue
             if expanded in _KEYWORDS:
                 if expanded not in _HANDLED_KEYWORDS or expanded_prop == "@reverse":
@@ -315,7 +338,9 @@ class FastExpander:
             if term.type == "@json":
                 expanded_value = {"@type": "@json", "@value": value}
             else:
-                expanded_value = self._expand(term_ctx, key, value, inside_list=False)
+                expanded_value = self._expand(
+                    term_ctx, key, value, False, term if term_ctx is ctx else None
+                )
             if expanded_value is None:
                 continue
             if "@list" in container and not (
@@ -401,9 +426,8 @@ class FastExpander:
             return None
         return result
 
-    def _expand_value(self, ctx: dict[str, Any], prop: str | None, value: Any):
-        """pyld's ``_expand_value`` for a scalar under ``prop``."""
-        term = self._term(ctx, prop)
+    def _expand_value(self, ctx: dict[str, Any], value: Any, term: _Term):
+        """pyld's ``_expand_value`` for a scalar under the property whose term is ``term``."""
         if term.expanded in _KEYWORDS:
             raise Unsupported("scalar under a keyword")
         if not isinstance(value, str | int | float):
