@@ -21,11 +21,19 @@ class Config:
     PUBLIC_BASE_URL = "http://localhost:5000"
     ISSUER_NAME = "Linked Learning Alliance"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # The public verifier's resolver for did:web / https keys and foreign status lists
+    # (verifier/network.py): https only, public addresses only, no redirects.
+    VERIFIER_NETWORK_ENABLED = True
+    VERIFIER_NETWORK_CONNECT_TIMEOUT = 3  # seconds
+    VERIFIER_NETWORK_TOTAL_TIMEOUT = 8  # seconds
+    VERIFIER_NETWORK_MAX_BYTES = 256 * 1024  # per response, after decompression
+    VERIFIER_NETWORK_CACHE_TTL = 300  # seconds
 
 
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
+    VERIFIER_NETWORK_ENABLED = False  # tests never reach out
 
 
 class ProductionConfig(Config):
