@@ -11,6 +11,7 @@ import click
 from flask import Flask
 
 from config import load_config, refuse_development_secrets
+from verifier.limits import InputLimits
 from verifier.resolvers import ChainResolver, DocumentResolver, OfflineResolver
 from verifier.verification import VerificationContext
 
@@ -67,4 +68,6 @@ def _verification_context(app: Flask) -> VerificationContext:
     app.extensions["issuer_records"] = IssuerRecords(
         get_session, issuer_id=signer.issuer_did, base_url=base_url
     )
-    return VerificationContext(resolver=ChainResolver(*resolvers))
+    return VerificationContext(
+        resolver=ChainResolver(*resolvers), limits=InputLimits.from_config(app.config)
+    )

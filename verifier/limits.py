@@ -6,7 +6,9 @@ JSON nested 9 levels deep with under 1,000 values; a baked badge image is typica
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,16 @@ class InputLimits:
     max_number_digits: int = 40
     max_png_chunks: int = 256
     max_endorsements: int = 10
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> InputLimits:
+        """Each field from ``VERIFIER_<FIELD>`` when set (e.g. ``VERIFIER_MAX_JSON_DEPTH``)."""
+        overrides = {
+            field.name: int(config[f"VERIFIER_{field.name.upper()}"])
+            for field in fields(cls)
+            if config.get(f"VERIFIER_{field.name.upper()}") is not None
+        }
+        return cls(**overrides)
 
 
 DEFAULT_LIMITS = InputLimits()

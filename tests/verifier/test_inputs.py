@@ -163,3 +163,11 @@ def test_the_corpus_baked_samples_are_read():
     for name in ("simple-json.png", "simple-json.svg", "simple-jwt.png", "simple-jwt.svg"):
         parsed = parse_bytes((CORPUS / "samples" / name).read_bytes())
         assert parsed.kind == ("jwt" if "jwt" in name else "ldp"), name
+
+
+def test_limits_come_from_config():
+    limits = InputLimits.from_config({"VERIFIER_MAX_JSON_DEPTH": "4", "OTHER": 1})
+    assert limits.max_json_depth == 4
+    assert limits.max_credential_bytes == InputLimits().max_credential_bytes
+    with pytest.raises(UnusableInput, match="deeper than 4"):
+        parse_json('{"a": {"b": {"c": {"d": {"e": 1}}}}}', limits)
