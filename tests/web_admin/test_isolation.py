@@ -152,3 +152,16 @@ def test_route_refuses_who_may_not_use_it(web, db, route: Route):
     status = call().status_code
     expected = route.expected.get(ALLIANCE)
     assert status == expected if expected else status in (200, 302, 422), status
+
+
+def test_every_admin_route_is_in_the_isolation_table(app):
+    """A new admin route fails here until it is added to ROUTES (and so tested above)."""
+    adapter = app.url_map.bind("localhost")
+    covered = {
+        adapter.match(r.path.format(maria=1, award=1, token="t" * 32), method=r.method)[0]
+        for r in ROUTES
+    }
+    admin = {
+        rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")
+    }
+    assert admin - covered == {"admin.index"}  # the start page: every signed-in user
