@@ -313,7 +313,7 @@ def _check_embedded_proofs(
         if not isinstance(proof, dict):
             checks.add("proof", "failed", f"{label} is not an object")
             return
-        if proof.get("type") not in SUPPORTED_PROOF_TYPES:
+        if not isinstance(proof.get("type"), str) or proof["type"] not in SUPPORTED_PROOF_TYPES:
             checks.add("proof", "failed", f"{label} is of an unsupported type {proof.get('type')!r}")
             checks.add("issuer", "skipped", "Skipped: a proof could not be checked")
             return
@@ -452,7 +452,8 @@ def _check_jwt(
         if isinstance(payload.get("exp"), int | float) and payload["exp"] <= now:
             problems.append("the exp claim is in the past")
     if problems:
-        checks.add("issuer", "failed", "; ".join(problems).capitalize())
+        text = "; ".join(problems)  # DIDs and claims are case-sensitive: no str.capitalize
+        checks.add("issuer", "failed", text[:1].upper() + text[1:])
     else:
         checks.add("issuer", "passed", f"Signed by a key of the issuer {issuer}")
 

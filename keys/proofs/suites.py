@@ -30,7 +30,9 @@ def verify_data_integrity(
     """Raise a ProofError unless ``proof`` (one of ``document``'s proofs) verifies."""
     proof_type = proof.get("type")
     cryptosuite = proof.get("cryptosuite") if proof_type == "DataIntegrityProof" else None
-    verify = SUPPORTED_PROOFS.get((proof_type, cryptosuite))
+    names = (proof_type, cryptosuite)
+    # JSON may hold a list or an object here, which cannot be looked up (and is not a suite).
+    verify = SUPPORTED_PROOFS.get(names) if all(isinstance(n, str | None) for n in names) else None
     if verify is None:
         raise UnsupportedProof(f"proof type {proof_kind(proof)} is not supported")
     verify(document, proof, public_key)
