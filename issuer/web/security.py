@@ -50,6 +50,7 @@ class MemoryAttemptStore:
     """Attempt times per key, in this process's memory."""
 
     clock: Callable[[], float] = time.monotonic
+    max_keys: int = 10_000
     _attempts: dict[str, list[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,6 +60,12 @@ class MemoryAttemptStore:
             recent = [t for t in self._attempts.get(key, []) if now - t < window_seconds]
             recent.append(now)
             self._attempts[key] = recent
+            if len(self._attempts) > self.max_keys:  # many emails tried: forget stale ones
+                self._attempts = {
+                    k: times
+                    for k, times in self._attempts.items()
+                    if now - times[-1] < window_seconds
+                }
             return len(recent)
 
     def count(self, key: str, window_seconds: float) -> int:
