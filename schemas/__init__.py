@@ -3,9 +3,11 @@ mode, and the OB 3.0 JSON Schemas. Imports nothing else of ours: every other pac
 """
 
 from schemas.canonical import (
+    DEFAULT_BUDGET,
     CanonicalizationBudget,
     CanonicalizationError,
     CanonicalizationTooComplex,
+    InvalidJsonLd,
     canonicalize,
 )
 from schemas.loader import ContextNotPinned, document_loader, is_pinned, pinned_contexts
@@ -19,10 +21,12 @@ from schemas.safe_mode import (
 from schemas.validation import SchemaViolation, validate_credential, validate_profile
 
 __all__ = [
+    "DEFAULT_BUDGET",
     "CanonicalizationBudget",
     "CanonicalizationError",
     "CanonicalizationTooComplex",
     "ContextNotPinned",
+    "InvalidJsonLd",
     "SafeModeProblem",
     "SafeModeViolation",
     "SchemaViolation",
