@@ -23,6 +23,13 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # The public verifier's resolver for did:web / https keys and foreign status lists
     # (verifier/network.py): https only, public addresses only, no redirects.
+    PROXY_FIX_HOPS = 0  # reverse proxies in front of the app that set X-Forwarded-For/-Proto
+    # Rate limits: counts kept in this process (memory://) or shared (redis://host:6379/0)
+    RATE_LIMIT_STORAGE_URL = "memory://"
+    VERIFY_RATE_LIMIT = 60  # verifications per client address per window
+    VERIFY_RATE_WINDOW_SECONDS = 60
+    LOGIN_RATE_LIMIT = 10  # failed sign-ins per address and email per window
+    LOGIN_RATE_WINDOW_SECONDS = 300
     VERIFIER_NETWORK_ENABLED = True
     VERIFIER_NETWORK_CONNECT_TIMEOUT = 3  # seconds
     VERIFIER_NETWORK_TOTAL_TIMEOUT = 8  # seconds

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config, refuse_development_secrets
 from verifier.limits import InputLimits
@@ -20,6 +21,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(overrides))
     refuse_development_secrets(app.config)
+    if hops := int(app.config.get("PROXY_FIX_HOPS", 0)):
+        # Behind a reverse proxy: client address and scheme from its X-Forwarded-* headers,
+        # so rate limits count clients, not the proxy, and HSTS sees https.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from issuer import cli as issuer_cli
     from issuer import database

@@ -150,8 +150,9 @@ class _Fields:
     def error(self, key_path: str, message: str) -> None:
         self.errors.append(f"{self.source}: {key_path}: {message}")
 
-    def get(self, key: str, kind: type | tuple[type, ...], *, required: bool = True,
-            default: Any = None) -> Any:
+    def get(
+        self, key: str, kind: type | tuple[type, ...], *, required: bool = True, default: Any = None
+    ) -> Any:
         self.seen.add(key)
         if key not in self.data or self.data[key] is None:
             if required:
@@ -171,8 +172,9 @@ class _Fields:
 
     def nested(self, key: str, *, required: bool = True) -> _Fields | None:
         value = self.get(key, dict, required=required)
-        return None if value is None else _Fields(value, self.key_path(key), self.errors,
-                                                  self.source)
+        return (
+            None if value is None else _Fields(value, self.key_path(key), self.errors, self.source)
+        )
 
     def items(self, key: str, *, required: bool = True) -> list[_Fields]:
         value = self.get(key, list, required=required, default=[])
@@ -180,8 +182,10 @@ class _Fields:
             if key in self.data:
                 self.error(self.key_path(key), "must list at least one entry")
             return []
-        return [_Fields(item, f"{self.key_path(key)}[{i}]", self.errors, self.source)
-                for i, item in enumerate(value)]
+        return [
+            _Fields(item, f"{self.key_path(key)}[{i}]", self.errors, self.source)
+            for i, item in enumerate(value)
+        ]
 
     def done(self) -> None:
         for key in self.data:
@@ -212,26 +216,35 @@ def _unique(fields: list[_Fields], values: list[str], what: str) -> None:
 
 
 def _employer(f: _Fields) -> Employer:
-    employer = Employer(slug=_slug(f, "slug"), name=f.get("name", str), url=_url(f, "url"),
-                        email=f.get("email", str, required=False))
+    employer = Employer(
+        slug=_slug(f, "slug"),
+        name=f.get("name", str),
+        url=_url(f, "url"),
+        email=f.get("email", str, required=False),
+    )
     f.done()
     return employer
 
 
 def _criterion(f: _Fields) -> Criterion:
-    criterion = Criterion(key=_slug(f, "key"), title=f.get("title", str),
-                          description=f.get("description", str),
-                          evidence=f.get("evidence", str, required=False))
+    criterion = Criterion(
+        key=_slug(f, "key"),
+        title=f.get("title", str),
+        description=f.get("description", str),
+        evidence=f.get("evidence", str, required=False),
+    )
     f.done()
     return criterion
 
 
 def _alignment(f: _Fields) -> Alignment:
     alignment = Alignment(
-        target_name=f.get("target_name", str), target_url=_url(f, "target_url"),
+        target_name=f.get("target_name", str),
+        target_url=_url(f, "target_url"),
         target_framework=f.get("target_framework", str, required=False),
         target_code=f.get("target_code", (str, int, float), required=False),
-        target_description=f.get("target_description", str, required=False))
+        target_description=f.get("target_description", str, required=False),
+    )
     if alignment.target_code is not None:  # YAML reads 31-9092 as text but 51.0801 as a number
         alignment = Alignment(**{**alignment.__dict__, "target_code": str(alignment.target_code)})
     f.done()
@@ -241,12 +254,17 @@ def _alignment(f: _Fields) -> Alignment:
 def _eligibility(f: _Fields) -> Eligibility:
     minimum = f.get("minimum_certification", str, default="")
     if minimum and minimum.lower() not in CERTIFICATION_LEVELS:
-        f.error(f.key_path("minimum_certification"),
-                f"{minimum!r} must be one of {', '.join(CERTIFICATION_LEVELS)}")
+        f.error(
+            f.key_path("minimum_certification"),
+            f"{minimum!r} must be one of {', '.join(CERTIFICATION_LEVELS)}",
+        )
     eligibility = Eligibility(
-        sector=f.get("sector", str, default="").lower(), minimum_certification=minimum.lower(),
-        certification_must_be_active=f.get("certification_must_be_active", bool,
-                                           required=False, default=True))
+        sector=f.get("sector", str, default="").lower(),
+        minimum_certification=minimum.lower(),
+        certification_must_be_active=f.get(
+            "certification_must_be_active", bool, required=False, default=True
+        ),
+    )
     f.done()
     return eligibility
 
@@ -268,9 +286,11 @@ def _benefit(f: _Fields) -> Benefit:
     claim = f.nested("how_to_claim")
     how_to_claim = HowToClaim(contact="")
     if claim is not None:
-        how_to_claim = HowToClaim(contact=claim.get("contact", str),
-                                  instructions=claim.get("instructions", str, required=False),
-                                  url=_url(claim, "url", required=False))
+        how_to_claim = HowToClaim(
+            contact=claim.get("contact", str),
+            instructions=claim.get("instructions", str, required=False),
+            url=_url(claim, "url", required=False),
+        )
         claim.done()
     conditions = BenefitConditions()
     cond = f.nested("conditions", required=False)
@@ -284,15 +304,25 @@ def _benefit(f: _Fields) -> Benefit:
                 years.error(years.path, f"min {low} is after max {high}")
             years.done()
         conditions = BenefitConditions(
-            requires_active_badge=cond.get("requires_active_badge", bool, required=False,
-                                           default=True),
+            requires_active_badge=cond.get(
+                "requires_active_badge", bool, required=False, default=True
+            ),
             requires_pathway_certification_active=cond.get(
-                "requires_pathway_certification_active", bool, required=False, default=False),
-            graduation_year_min=low, graduation_year_max=high)
+                "requires_pathway_certification_active", bool, required=False, default=False
+            ),
+            graduation_year_min=low,
+            graduation_year_max=high,
+        )
         cond.done()
     f.done()
-    return Benefit(key=key, title=title, provider=provider, description=description,
-                   how_to_claim=how_to_claim, conditions=conditions)
+    return Benefit(
+        key=key,
+        title=title,
+        provider=provider,
+        description=description,
+        how_to_claim=how_to_claim,
+        conditions=conditions,
+    )
 
 
 def parse_definition(data: Any, source: str) -> BadgeDefinition:
@@ -325,10 +355,21 @@ def parse_definition(data: Any, source: str) -> BadgeDefinition:
         raise BadgeDefinitionError(errors)
     assert employer is not None and eligibility is not None  # a missing one is an error above
     return BadgeDefinition(
-        slug=slug, version=version, name=name, description=description, image=image,
-        employer=employer, criteria=tuple(criteria), alignments=tuple(alignments),
-        eligibility=eligibility, validity=validity, benefits=tuple(benefits),
-        tags=tuple(tags), field_of_study=field_of_study, source=source)
+        slug=slug,
+        version=version,
+        name=name,
+        description=description,
+        image=image,
+        employer=employer,
+        criteria=tuple(criteria),
+        alignments=tuple(alignments),
+        eligibility=eligibility,
+        validity=validity,
+        benefits=tuple(benefits),
+        tags=tuple(tags),
+        field_of_study=field_of_study,
+        source=source,
+    )
 
 
 def load_file(path: str | Path) -> tuple[BadgeDefinition, dict[str, Any]]:
@@ -341,7 +382,8 @@ def load_file(path: str | Path) -> tuple[BadgeDefinition, dict[str, Any]]:
     definition = parse_definition(data, path.name)
     if definition.slug != path.stem:
         raise BadgeDefinitionError(
-            [f"{path.name}: slug: {definition.slug!r} must match the file name {path.stem!r}"])
+            [f"{path.name}: slug: {definition.slug!r} must match the file name {path.stem!r}"]
+        )
     return definition, data
 
 
@@ -376,4 +418,3 @@ def load_definitions(directory: str | Path | None = None) -> tuple[BadgeDefiniti
 def certification_rank(level: str) -> int:
     """Position of a certification level (candidate < silver < gold); ValueError if unknown."""
     return CERTIFICATION_LEVELS.index(level.lower())
-

@@ -80,8 +80,11 @@ badges_cli = AppGroup("badges", help="Badge definitions (badge_definitions/*.yam
 
 
 @badges_cli.command("load")
-@click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Where the YAML files are (default: the badge_definitions package).")
+@click.option(
+    "--directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Where the YAML files are (default: the badge_definitions package).",
+)
 @_explained
 def load_badges_command(directory: Path | None) -> None:
     """Load or update every badge definition (unchanged ones are left alone)."""
@@ -105,8 +108,10 @@ def load_badges_on_start(app: Flask) -> None:
             app.logger.warning("database unavailable, badge definitions not loaded: %s", exc)
             return
         if not ready:
-            app.logger.warning("database schema is not at head: run 'flask --app wsgi db "
-                               "upgrade'; badge definitions not loaded")
+            app.logger.warning(
+                "database schema is not at head: run 'flask --app wsgi db "
+                "upgrade'; badge definitions not loaded"
+            )
             return
         session = get_session()
         try:
@@ -118,11 +123,15 @@ def load_badges_on_start(app: Flask) -> None:
 
 # -- pathways ----------------------------------------------------------------------------------
 pathways_cli = AppGroup("pathways", help="Pathways and their certifications.")
-_level = click.option("--level", required=True,
-                      type=click.Choice([level.value for level in CertificationLevel]))
+_level = click.option(
+    "--level", required=True, type=click.Choice([level.value for level in CertificationLevel])
+)
 _awarded = click.option("--awarded-on", required=True, type=click.DateTime(["%Y-%m-%d"]))
-_expires = click.option("--expires-on", type=click.DateTime(["%Y-%m-%d"]),
-                        help="The first day the certification no longer holds.")
+_expires = click.option(
+    "--expires-on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The first day the certification no longer holds.",
+)
 
 
 def _day(value: datetime | None) -> date | None:
@@ -139,15 +148,31 @@ def _day(value: datetime | None) -> date | None:
 @_awarded
 @_expires
 @_explained
-def create_pathway_command(slug: str, name: str, school: str, district: str, sector: str,
-                           level: str, awarded_on: datetime,
-                           expires_on: datetime | None) -> None:
+def create_pathway_command(
+    slug: str,
+    name: str,
+    school: str,
+    district: str,
+    sector: str,
+    level: str,
+    awarded_on: datetime,
+    expires_on: datetime | None,
+) -> None:
     """Add a pathway with its current certification."""
     session = get_session()
     certifications.create_pathway(
-        session, slug=slug, name=name, school=school, district=district, sector=sector,
-        level=level, awarded_on=awarded_on.date(), expires_on=_day(expires_on), actor=None,
-        now=_now())
+        session,
+        slug=slug,
+        name=name,
+        school=school,
+        district=district,
+        sector=sector,
+        level=level,
+        awarded_on=awarded_on.date(),
+        expires_on=_day(expires_on),
+        actor=None,
+        now=_now(),
+    )
     session.commit()
     click.echo(f"Created {name} ({level}).")
 
@@ -159,14 +184,22 @@ def create_pathway_command(slug: str, name: str, school: str, district: str, sec
 @_expires
 @click.option("--note")
 @_explained
-def certify_command(slug: str, level: str, awarded_on: datetime, expires_on: datetime | None,
-                    note: str | None) -> None:
+def certify_command(
+    slug: str, level: str, awarded_on: datetime, expires_on: datetime | None, note: str | None
+) -> None:
     """Record a (re)certification of pathway SLUG."""
     session = get_session()
     pathway = certifications.find_pathway(session, slug)
     certifications.record_certification(
-        session, pathway=pathway, level=level, awarded_on=awarded_on.date(),
-        expires_on=_day(expires_on), note=note, actor=None, now=_now())
+        session,
+        pathway=pathway,
+        level=level,
+        awarded_on=awarded_on.date(),
+        expires_on=_day(expires_on),
+        note=note,
+        actor=None,
+        now=_now(),
+    )
     session.commit()
     click.echo(f"{pathway.name} is now {level}.")
 
@@ -179,27 +212,53 @@ users_cli = AppGroup("users", help="People who sign in.")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted for (hidden) when not given.")
-@click.option("--pathway", "pathway_slugs", multiple=True,
-              help="A pathway a pathway admin manages (repeatable).")
-@click.option("--organisation", "organisation_slug",
-              help="The employer of an employer partner, e.g. sutter-health.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for (hidden) when not given.",
+)
+@click.option(
+    "--pathway",
+    "pathway_slugs",
+    multiple=True,
+    help="A pathway a pathway admin manages (repeatable).",
+)
+@click.option(
+    "--organisation",
+    "organisation_slug",
+    help="The employer of an employer partner, e.g. sutter-health.",
+)
 @_explained
-def create_user_command(email: str, name: str, role: str, password: str,
-                        pathway_slugs: tuple[str, ...], organisation_slug: str | None) -> None:
+def create_user_command(
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    pathway_slugs: tuple[str, ...],
+    organisation_slug: str | None,
+) -> None:
     """Create a user."""
     session = get_session()
     organisation = None
     if organisation_slug:
         organisation = session.scalar(
-            select(Organisation).where(Organisation.slug == organisation_slug))
+            select(Organisation).where(Organisation.slug == organisation_slug)
+        )
         if organisation is None:
             raise LookupError(f"no organisation {organisation_slug!r}")
     user = users.create_user(
-        session, email=email, name=name, role=role, password=password,
+        session,
+        email=email,
+        name=name,
+        role=role,
+        password=password,
         pathways=[certifications.find_pathway(session, s) for s in pathway_slugs],
-        organisation=organisation, actor=None, now=_now())
+        organisation=organisation,
+        actor=None,
+        now=_now(),
+    )
     session.commit()
     click.echo(f"Created {user.role} {user.email}.")
 
@@ -216,11 +275,14 @@ def import_students_command(csv_file: Any, pathway_slug: str) -> None:
     """Create the students listed in CSV_FILE (name,email,graduation_year[,name_display_consent])."""
     session = get_session()
     pathway = certifications.find_pathway(session, pathway_slug)
-    report = students.import_roster(session, pathway=pathway, content=csv_file.read(),
-                                    actor=None, now=_now())
+    report = students.import_roster(
+        session, pathway=pathway, content=csv_file.read(), actor=None, now=_now()
+    )
     session.commit()
-    click.echo(f"{report.created} created, {report.unchanged} already present, "
-               f"{len(report.errors)} with errors.")
+    click.echo(
+        f"{report.created} created, {report.unchanged} already present, "
+        f"{len(report.errors)} with errors."
+    )
     for error in report.errors:
         click.echo(f"  {error}", err=True)
 
@@ -237,14 +299,27 @@ criteria_cli = AppGroup("criteria", help="Criterion results.")
 @click.option("--evidence-url")
 @click.option("--note")
 @_explained
-def record_criterion_command(student_email: str, badge_slug: str, criterion: str, met: bool,
-                             evidence_url: str | None, note: str | None) -> None:
+def record_criterion_command(
+    student_email: str,
+    badge_slug: str,
+    criterion: str,
+    met: bool,
+    evidence_url: str | None,
+    note: str | None,
+) -> None:
     """Record whether a student met one criterion of a badge."""
     session = get_session()
-    criteria.record_result(session, student=_student(student_email),
-                           badge=badges.find_badge(session, badge_slug), criterion_key=criterion,
-                           met=met, evidence_url=evidence_url, note=note, actor=None,
-                           now=_now())
+    criteria.record_result(
+        session,
+        student=_student(student_email),
+        badge=badges.find_badge(session, badge_slug),
+        criterion_key=criterion,
+        met=met,
+        evidence_url=evidence_url,
+        note=note,
+        actor=None,
+        now=_now(),
+    )
     session.commit()
     click.echo(f"{criterion}: {'met' if met else 'not met'}.")
 
@@ -262,15 +337,22 @@ def issue_command(student_email: str, badge_slug: str) -> None:
     session = get_session()
     try:
         award = issuance.issue_badge(
-            session, student=_student(student_email), badge=badges.find_badge(session, badge_slug),
-            actor=None, signer=current_signer(), site=current_site(), now=_now())
+            session,
+            student=_student(student_email),
+            badge=badges.find_badge(session, badge_slug),
+            actor=None,
+            signer=current_signer(),
+            site=current_site(),
+            now=_now(),
+        )
     except issuance.NotEligible as exc:
         session.rollback()
-        raise click.ClickException("not eligible:\n  " + "\n  ".join(exc.result.messages)) \
-            from exc
+        raise click.ClickException("not eligible:\n  " + "\n  ".join(exc.result.messages)) from exc
     session.commit()
-    click.echo(f"Issued {award.credential_id} (valid until "
-               f"{award.valid_until.date() if award.valid_until else 'no end date'}).")
+    click.echo(
+        f"Issued {award.credential_id} (valid until "
+        f"{award.valid_until.date() if award.valid_until else 'no end date'})."
+    )
 
 
 @awards_cli.command("revoke")
@@ -291,8 +373,11 @@ def revoke_command(credential_id: str, reason: str) -> None:
 @awards_cli.command("bulk-issue")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--badge", "badge_slug", required=True)
-@click.option("--issue-valid-rows", is_flag=True,
-              help="Issue the rows without errors even when other rows have some.")
+@click.option(
+    "--issue-valid-rows",
+    is_flag=True,
+    help="Issue the rows without errors even when other rows have some.",
+)
 @_explained
 def bulk_issue_command(csv_file: Path, badge_slug: str, issue_valid_rows: bool) -> None:
     """Issue a badge to every student of CSV_FILE (student_email or student_id[, evidence_url]).
@@ -302,18 +387,28 @@ def bulk_issue_command(csv_file: Path, badge_slug: str, issue_valid_rows: bool) 
     session = get_session()
     badge = badges.find_badge(session, badge_slug)
     now = _now()
-    plan = bulk_issuance.preview(session, content=csv_file.read_bytes(), badge=badge,
-                                 actor=None, now=now)
+    plan = bulk_issuance.preview(
+        session, content=csv_file.read_bytes(), badge=badge, actor=None, now=now
+    )
     for row in plan.rows:
         for message in row.messages:
             click.echo(f"line {row.line} ({row.student_ref}): {message}", err=True)
-    click.echo(f"{len(plan.ready)} to issue, {plan.count(bulk_issuance.DONE)} already issued "
-               f"from this file, {plan.count(bulk_issuance.ERROR)} with errors.")
+    click.echo(
+        f"{len(plan.ready)} to issue, {plan.count(bulk_issuance.DONE)} already issued "
+        f"from this file, {plan.count(bulk_issuance.ERROR)} with errors."
+    )
     session.rollback()  # end the preview's read transaction before issuing
     issued = failed = 0
-    outcomes = bulk_issuance.issue_rows(session, plan, badge=badge, actor=None,
-                                        signer=current_signer(), site=current_site(), now=now,
-                                        issue_valid_rows=issue_valid_rows)
+    outcomes = bulk_issuance.issue_rows(
+        session,
+        plan,
+        badge=badge,
+        actor=None,
+        signer=current_signer(),
+        site=current_site(),
+        now=now,
+        issue_valid_rows=issue_valid_rows,
+    )
     with click.progressbar(length=len(plan.ready), label="Issuing") as bar:
         for outcome in outcomes:
             message = outcome.message
@@ -377,15 +472,30 @@ def run_command(host: str, port: int) -> None:
     session.commit()
     session.close()
     click.echo("Demo data added." if created else "Demo data already present.")
-    click.echo(f"\nServing on http://{host}:{port}/ (PUBLIC_BASE_URL is "
-               f"{current_app.config['PUBLIC_BASE_URL']})\n")
+    click.echo(
+        f"\nServing on http://{host}:{port}/ (PUBLIC_BASE_URL is "
+        f"{current_app.config['PUBLIC_BASE_URL']})\n"
+    )
     _print_logins()
-    run_simple(host, port, current_app._get_current_object(), use_debugger=True,  # type: ignore[attr-defined]
-               use_reloader=False, threaded=True)
+    run_simple(
+        host,
+        port,
+        current_app._get_current_object(),
+        use_debugger=True,  # type: ignore[attr-defined]
+        use_reloader=False,
+        threaded=True,
+    )
 
 
 def init_app(app: Flask) -> None:
     """Register the issuer's command groups (``db`` is registered by ``issuer.database``)."""
-    for group in (badges_cli, pathways_cli, users_cli, students_cli, criteria_cli, awards_cli,
-                  demo_cli):
+    for group in (
+        badges_cli,
+        pathways_cli,
+        users_cli,
+        students_cli,
+        criteria_cli,
+        awards_cli,
+        demo_cli,
+    ):
         app.cli.add_command(group)

@@ -53,7 +53,7 @@ class EligibilityResult:
 
 
 def _levels_from(minimum: str) -> str:
-    names = [level.capitalize() for level in CERTIFICATION_LEVELS[certification_rank(minimum):]]
+    names = [level.capitalize() for level in CERTIFICATION_LEVELS[certification_rank(minimum) :]]
     return " or ".join(names)
 
 
@@ -78,40 +78,74 @@ def check(
     """
     rules = badge.eligibility
     level = pathway.certification_level.lower()
-    needed = (f"the badge needs an{' active' if rules.certification_must_be_active else ''} "
-              f"{_levels_from(rules.minimum_certification)} certification")
+    needed = (
+        f"the badge needs an{' active' if rules.certification_must_be_active else ''} "
+        f"{_levels_from(rules.minimum_certification)} certification"
+    )
     failures: list[Failure] = []
 
     if pathway.sector.lower() != rules.sector:
-        failures.append(Failure("sector", (
-            f"{pathway.name} is in the {pathway.sector} sector; the {badge.name} is only "
-            f"for {rules.sector} pathways.")))
+        failures.append(
+            Failure(
+                "sector",
+                (
+                    f"{pathway.name} is in the {pathway.sector} sector; the {badge.name} is only "
+                    f"for {rules.sector} pathways."
+                ),
+            )
+        )
 
     if certification_rank(level) < certification_rank(rules.minimum_certification):
-        failures.append(Failure("certification_level", (
-            f"{pathway.name} holds a {level.capitalize()} certification; {needed}.")))
+        failures.append(
+            Failure(
+                "certification_level",
+                (f"{pathway.name} holds a {level.capitalize()} certification; {needed}."),
+            )
+        )
     elif rules.certification_must_be_active and not certification_is_active(
-            pathway.certification_expires_on, now.date()):
-        failures.append(Failure("certification_active", (
-            f"{pathway.name}'s {level.capitalize()} certification expired on "
-            f"{pathway.certification_expires_on.isoformat()}; {needed}.")))
+        pathway.certification_expires_on, now.date()
+    ):
+        failures.append(
+            Failure(
+                "certification_active",
+                (
+                    f"{pathway.name}'s {level.capitalize()} certification expired on "
+                    f"{pathway.certification_expires_on.isoformat()}; {needed}."
+                ),
+            )
+        )
 
     for criterion in badge.criteria:
         met = criteria_met.get(criterion.key)
         if met is None:
-            failures.append(Failure(f"criterion:{criterion.key}", (
-                f"{student_name}: “{criterion.title}” has not been recorded yet.")))
+            failures.append(
+                Failure(
+                    f"criterion:{criterion.key}",
+                    (f"{student_name}: “{criterion.title}” has not been recorded yet."),
+                )
+            )
         elif not met:
-            failures.append(Failure(f"criterion:{criterion.key}", (
-                f"{student_name}: “{criterion.title}” is recorded as not met.")))
+            failures.append(
+                Failure(
+                    f"criterion:{criterion.key}",
+                    (f"{student_name}: “{criterion.title}” is recorded as not met."),
+                )
+            )
 
     for award in held_awards:
         if award.is_active(now):
-            until = (f", valid until {award.valid_until.date().isoformat()}"
-                     if award.valid_until else "")
-            failures.append(Failure("already_awarded", (
-                f"{student_name} already holds an active {badge.name} "
-                f"({award.credential_id}{until}).")))
+            until = (
+                f", valid until {award.valid_until.date().isoformat()}" if award.valid_until else ""
+            )
+            failures.append(
+                Failure(
+                    "already_awarded",
+                    (
+                        f"{student_name} already holds an active {badge.name} "
+                        f"({award.credential_id}{until})."
+                    ),
+                )
+            )
             break
 
     return EligibilityResult(tuple(failures))

@@ -71,12 +71,21 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONType,
+    }
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=32,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class OrganisationKind(enum.StrEnum):
@@ -122,12 +131,14 @@ class Pathway(Base):
     district: Mapped[str] = mapped_column(String(200))
     sector: Mapped[str] = mapped_column(String(80), index=True)
     certification_level: Mapped[CertificationLevel] = mapped_column(
-        _enum(CertificationLevel, "certification_level"))
+        _enum(CertificationLevel, "certification_level")
+    )
     certified_on: Mapped[date | None] = mapped_column(Date)
     certification_expires_on: Mapped[date | None] = mapped_column(Date)
 
     certifications: Mapped[list[CertificationRecord]] = relationship(
-        back_populates="pathway", order_by="CertificationRecord.awarded_on")
+        back_populates="pathway", order_by="CertificationRecord.awarded_on"
+    )
 
 
 class CertificationRecord(Base):
@@ -138,7 +149,8 @@ class CertificationRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     pathway_id: Mapped[int] = mapped_column(ForeignKey("pathways.id"), index=True)
     level: Mapped[CertificationLevel] = mapped_column(
-        _enum(CertificationLevel, "certification_level"))
+        _enum(CertificationLevel, "certification_level")
+    )
     awarded_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
@@ -259,8 +271,9 @@ user_pathways = Table(
     "user_pathways",
     Base.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("pathway_id", ForeignKey("pathways.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column(
+        "pathway_id", ForeignKey("pathways.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 
@@ -271,8 +284,10 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role != 'employer_partner' OR organisation_id IS NOT NULL",
-                        name="employer_has_organisation"),
+        CheckConstraint(
+            "role != 'employer_partner' OR organisation_id IS NOT NULL",
+            name="employer_has_organisation",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,9 +33,13 @@ class Principal:
     def of(cls, user: Any) -> Principal:
         """From anything shaped like ``issuer.models.User``."""
         pathways: Iterable[Any] = user.pathways
-        return cls(role=str(user.role), active=bool(user.active),
-                   pathway_ids=frozenset(p.id for p in pathways),
-                   organisation_id=user.organisation_id, label=user.email)
+        return cls(
+            role=str(user.role),
+            active=bool(user.active),
+            pathway_ids=frozenset(p.id for p in pathways),
+            organisation_id=user.organisation_id,
+            label=user.email,
+        )
 
 
 def can_manage_pathway(principal: Principal, pathway_id: int) -> bool:

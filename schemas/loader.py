@@ -30,7 +30,9 @@ class ContextNotPinned(LookupError):
     """A document asked for a context URL that is not in the pinned set."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(f"JSON-LD context {url!r} is not one of the pinned contexts; it is never fetched")
+        super().__init__(
+            f"JSON-LD context {url!r} is not one of the pinned contexts; it is never fetched"
+        )
         self.url = url
 
 

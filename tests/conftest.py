@@ -99,8 +99,9 @@ def signer(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     store = KeyStore(tmp_path_factory.mktemp("keys"), "test-passphrase", scrypt_n=2**10)
     store.generate(("Ed25519", "P-256"))
-    return CredentialSigner(issuer_did="did:web:badges.example.org", key_store=store,
-                            clock=lambda: NOW)
+    return CredentialSigner(
+        issuer_did="did:web:badges.example.org", key_store=store, clock=lambda: NOW
+    )
 
 
 @pytest.fixture
@@ -108,13 +109,15 @@ def app(database_url: str, tmp_path: Path, engine: Engine) -> Iterator[Any]:
     """The Flask app on the test database (tables are emptied after the test)."""
     from wsgi import create_app
 
-    app = create_app({
-        "ENV_NAME": "test",
-        "DATABASE_URL": database_url,
-        "KEYS_DIR": str(tmp_path / "keys"),
-        "KEY_SCRYPT_N": 2**10,
-        "PUBLIC_BASE_URL": "https://badges.example.org",
-        "ISSUER_DOMAIN": "badges.example.org",
-    })
+    app = create_app(
+        {
+            "ENV_NAME": "test",
+            "DATABASE_URL": database_url,
+            "KEYS_DIR": str(tmp_path / "keys"),
+            "KEY_SCRYPT_N": 2**10,
+            "PUBLIC_BASE_URL": "https://badges.example.org",
+            "ISSUER_DOMAIN": "badges.example.org",
+        }
+    )
     yield app
     _empty_all_tables(engine)

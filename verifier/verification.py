@@ -314,7 +314,9 @@ def _check_embedded_proofs(
             checks.add("proof", "failed", f"{label} is not an object")
             return
         if not isinstance(proof.get("type"), str) or proof["type"] not in SUPPORTED_PROOF_TYPES:
-            checks.add("proof", "failed", f"{label} is of an unsupported type {proof.get('type')!r}")
+            checks.add(
+                "proof", "failed", f"{label} is of an unsupported type {proof.get('type')!r}"
+            )
             checks.add("issuer", "skipped", "Skipped: a proof could not be checked")
             return
         if proof.get("proofPurpose") != "assertionMethod":

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask
 
 
 def blueprints() -> list[Blueprint]:
@@ -23,8 +23,6 @@ def init_app(app: Flask) -> None:
     """Security headers, the signed-in user, CSRF, then the blueprints."""
     from issuer.web import auth, csrf, security
 
-    # templates/base.html reads current_app (to link the home page when one is registered).
-    app.jinja_env.globals.setdefault("current_app", current_app)
     security.init_app(app)
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)

@@ -1,19 +1,16 @@
 """Security headers on every response, session cookie defaults, and the sign-in rate limit.
 
-The rate limiter keeps its counts in a :class:`AttemptStore`; the in-process
-:class:`MemoryAttemptStore` is right for one server process. With several processes or hosts,
-pass a shared store (for example one on Redis ``INCR`` + ``EXPIRE``) with the same two methods.
+The rate limiter keeps its counts in the store ``RATE_LIMIT_STORAGE_URL`` names (see
+:mod:`verifier.rate_limit`): in memory for one server process, on Redis when several share it.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
 from flask import Flask, Response, request
+
+from verifier.rate_limit import AttemptStore, store_from_url
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
@@ -32,50 +29,6 @@ def add_security_headers(response: Response) -> Response:
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response
-
-
-class AttemptStore(Protocol):
-    def hit(self, key: str, window_seconds: float) -> int:
-        """Count one attempt for ``key``; return the attempts within the window."""
-
-    def count(self, key: str, window_seconds: float) -> int:
-        """The attempts for ``key`` within the window."""
-
-    def reset(self, key: str) -> None:
-        """Forget ``key`` (after a successful sign-in)."""
-
-
-@dataclass
-class MemoryAttemptStore:
-    """Attempt times per key, in this process's memory."""
-
-    clock: Callable[[], float] = time.monotonic
-    max_keys: int = 10_000
-    _attempts: dict[str, list[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def hit(self, key: str, window_seconds: float) -> int:
-        now = self.clock()
-        with self._lock:
-            recent = [t for t in self._attempts.get(key, []) if now - t < window_seconds]
-            recent.append(now)
-            self._attempts[key] = recent
-            if len(self._attempts) > self.max_keys:  # many emails tried: forget stale ones
-                self._attempts = {
-                    k: times
-                    for k, times in self._attempts.items()
-                    if now - times[-1] < window_seconds
-                }
-            return len(recent)
-
-    def count(self, key: str, window_seconds: float) -> int:
-        now = self.clock()
-        with self._lock:
-            return sum(1 for t in self._attempts.get(key, []) if now - t < window_seconds)
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._attempts.pop(key, None)
 
 
 @dataclass
@@ -101,12 +54,15 @@ class LoginRateLimiter:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions.setdefault(
+        "rate_limit_store", store_from_url(app.config.get("RATE_LIMIT_STORAGE_URL", "memory://"))
+    )
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     if app.config.get("ENV_NAME") == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
     app.extensions["login_rate_limiter"] = LoginRateLimiter(
-        MemoryAttemptStore(),
+        app.extensions["rate_limit_store"],
         limit=int(app.config.get("LOGIN_RATE_LIMIT", 10)),
         window_seconds=float(app.config.get("LOGIN_RATE_WINDOW_SECONDS", 300)),
     )

@@ -40,20 +40,24 @@ def test_the_health_care_badge_loads_with_its_employer_rules_and_benefits():
     exam = next(b for b in badge.benefits if b.key == "medical-assisting-exam-funding")
     assert exam.conditions.requires_pathway_certification_active
     assert (exam.conditions.graduation_year_min, exam.conditions.graduation_year_max) == (
-        2025, 2028)
+        2025,
+        2028,
+    )
     assert exam.how_to_claim.contact == "earlycareers@sutterhealth.org"
 
 
 def test_unknown_key_is_an_error_naming_file_and_key(tmp_path):
     path = write(tmp_path, lambda d: d["eligibility"].update(minimum_certfication="gold"))
     assert errors_of(path) == [
-        "health-care-industry-badge.yaml: eligibility.minimum_certfication: unknown key"]
+        "health-care-industry-badge.yaml: eligibility.minimum_certfication: unknown key"
+    ]
 
 
 def test_missing_field_is_an_error_naming_file_and_key(tmp_path):
     path = write(tmp_path, lambda d: d["criteria"][2].pop("title"))
     assert errors_of(path) == [
-        "health-care-industry-badge.yaml: criteria[2].title: required key is missing"]
+        "health-care-industry-badge.yaml: criteria[2].title: required key is missing"
+    ]
 
 
 def test_every_problem_is_reported_together(tmp_path):
@@ -65,17 +69,23 @@ def test_every_problem_is_reported_together(tmp_path):
 
     errors = errors_of(write(tmp_path, break_it))
     assert "health-care-industry-badge.yaml: version: must be int, got str" in errors
-    assert ("health-care-industry-badge.yaml: benefits[0].conditions.requires_active_badge: "
-            "must be bool, got str") in errors
-    assert ("health-care-industry-badge.yaml: eligibility.minimum_certification: 'platinum' "
-            "must be one of candidate, silver, gold") in errors
+    assert (
+        "health-care-industry-badge.yaml: benefits[0].conditions.requires_active_badge: "
+        "must be bool, got str"
+    ) in errors
+    assert (
+        "health-care-industry-badge.yaml: eligibility.minimum_certification: 'platinum' "
+        "must be one of candidate, silver, gold"
+    ) in errors
     assert any("criteria[1].key: duplicate criterion key" in e for e in errors)
 
 
 def test_slug_must_match_the_file_name(tmp_path):
     path = write(tmp_path, lambda d: d.update(slug="another-badge"))
-    assert errors_of(path) == ["health-care-industry-badge.yaml: slug: 'another-badge' must "
-                               "match the file name 'health-care-industry-badge'"]
+    assert errors_of(path) == [
+        "health-care-industry-badge.yaml: slug: 'another-badge' must "
+        "match the file name 'health-care-industry-badge'"
+    ]
 
 
 def test_validity_adds_calendar_years_and_months():

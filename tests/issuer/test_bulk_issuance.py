@@ -14,12 +14,22 @@ from tests.issuer.conftest import SITE
 @pytest.fixture
 def cohort(world, fake_signer):
     p = world.pathways
-    ready = [world.student(p.gold, "Maria Lopez"), world.student(p.silver, "Ana Chen"),
-             world.student(p.gold, "Joe Park")]
+    ready = [
+        world.student(p.gold, "Maria Lopez"),
+        world.student(p.silver, "Ana Chen"),
+        world.student(p.gold, "Joe Park"),
+    ]
     world.student(p.lapsed, "Sam Rivera")
     holder = world.student(p.gold, "Kim Ngo")
-    issuance.issue_badge(world.session, student=holder, badge=world.badge, actor=None,
-                         signer=fake_signer, site=SITE, now=world.now)
+    issuance.issue_badge(
+        world.session,
+        student=holder,
+        badge=world.badge,
+        actor=None,
+        signer=fake_signer,
+        site=SITE,
+        now=world.now,
+    )
     world.session.commit()
     rows = [
         "student_email,evidence_url,note",
@@ -35,15 +45,23 @@ def cohort(world, fake_signer):
 
 
 def preview(world, content, actor=None):
-    return bulk_issuance.preview(world.session, content=content, badge=world.badge,
-                                 actor=actor, now=world.now)
+    return bulk_issuance.preview(
+        world.session, content=content, badge=world.badge, actor=actor, now=world.now
+    )
 
 
 def run(world, plan, signer, **kwargs):
     issued = []
-    for outcome in bulk_issuance.issue_rows(world.session, plan, badge=world.badge,
-                                            actor=kwargs.pop("actor", None), signer=signer,
-                                            site=SITE, now=world.now, **kwargs):
+    for outcome in bulk_issuance.issue_rows(
+        world.session,
+        plan,
+        badge=world.badge,
+        actor=kwargs.pop("actor", None),
+        signer=signer,
+        site=SITE,
+        now=world.now,
+        **kwargs,
+    ):
         if outcome.issued:
             world.session.commit()
             issued.append(outcome.line)
@@ -62,8 +80,10 @@ def test_preview_reports_each_row_in_plain_words(world, cohort):
     assert by_line[2].status == "ready"
     assert by_line[3].status == "ready"  # emails are matched case-insensitively
     assert by_line[4].messages == ["no student nobody@students.example.org"]
-    assert "Valley Health Careers Academy's Silver certification expired on 2026-01-31" in (
-        by_line[5].messages[0])
+    assert (
+        "Valley Health Careers Academy's Silver certification expired on 2026-01-31"
+        in (by_line[5].messages[0])
+    )
     assert by_line[6].messages == ["Maria Lopez is already on line 2"]
     assert "Kim Ngo already holds an active Health Care Industry Badge" in by_line[7].messages[0]
     assert by_line[8].messages == ["evidence_url 'ftp://nope' is not an http(s) link"]
@@ -71,8 +91,7 @@ def test_preview_reports_each_row_in_plain_words(world, cohort):
     assert awards(world) == 1  # a preview issues nothing
 
 
-def test_a_file_with_errors_is_refused_unless_valid_rows_are_chosen(world, cohort,
-                                                                    fake_signer):
+def test_a_file_with_errors_is_refused_unless_valid_rows_are_chosen(world, cohort, fake_signer):
     plan = preview(world, cohort[1])
     with pytest.raises(bulk_issuance.BulkRefused, match="5 row"):
         run(world, plan, fake_signer)
@@ -81,8 +100,11 @@ def test_a_file_with_errors_is_refused_unless_valid_rows_are_chosen(world, cohor
     assert run(world, plan, fake_signer, issue_valid_rows=True) == [2, 3]
     assert awards(world) == 3
     maria = world.session.scalar(select(Award).where(Award.student_id == cohort[0][0].id))
-    assert {"id": "https://evidence.example.org/maria", "name": "Evidence", "type": [
-        "Evidence"]} in maria.credential_json["evidence"]
+    assert {
+        "id": "https://evidence.example.org/maria",
+        "name": "Evidence",
+        "type": ["Evidence"],
+    } in maria.credential_json["evidence"]
 
 
 def test_uploading_the_same_file_again_issues_nothing_twice(world, cohort, fake_signer):
@@ -96,9 +118,15 @@ def test_uploading_the_same_file_again_issues_nothing_twice(world, cohort, fake_
 
 def test_a_stopped_run_resumes_where_it_stopped(world, cohort, fake_signer):
     content = "\n".join(["student_id"] + [str(s.id) for s in cohort[0]]).encode()
-    outcomes = bulk_issuance.issue_rows(world.session, preview(world, content),
-                                        badge=world.badge, actor=None, signer=fake_signer,
-                                        site=SITE, now=world.now)
+    outcomes = bulk_issuance.issue_rows(
+        world.session,
+        preview(world, content),
+        badge=world.badge,
+        actor=None,
+        signer=fake_signer,
+        site=SITE,
+        now=world.now,
+    )
     assert next(outcomes).issued
     world.session.commit()
     next(outcomes)  # the second row is issued but the process dies before the commit
@@ -115,9 +143,16 @@ def test_a_stopped_run_resumes_where_it_stopped(world, cohort, fake_signer):
 def test_progress_can_be_followed_row_by_row(world, cohort, fake_signer):
     plan = preview(world, cohort[1])
     seen = []
-    for outcome in bulk_issuance.issue_rows(world.session, plan, badge=world.badge, actor=None,
-                                            signer=fake_signer, site=SITE, now=world.now,
-                                            issue_valid_rows=True):
+    for outcome in bulk_issuance.issue_rows(
+        world.session,
+        plan,
+        badge=world.badge,
+        actor=None,
+        signer=fake_signer,
+        site=SITE,
+        now=world.now,
+        issue_valid_rows=True,
+    ):
         world.session.commit()
         seen.append((outcome.line, len(plan.ready)))
     assert seen == [(2, 1), (3, 0)]
@@ -126,7 +161,8 @@ def test_progress_can_be_followed_row_by_row(world, cohort, fake_signer):
 def test_a_pathway_admin_sees_other_pathways_rows_as_errors(world, cohort):
     plan = preview(world, cohort[1], actor=world.lincoln_admin)
     assert plan.rows[0].messages == [
-        "Maria Lopez is in Oakland Health Academy, which you do not manage"]
+        "Maria Lopez is in Oakland Health Academy, which you do not manage"
+    ]
     assert plan.rows[1].status == "ready"
 
 

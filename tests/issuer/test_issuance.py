@@ -18,9 +18,16 @@ from tests.issuer.conftest import SITE
 
 
 def issue(world, student, signer, **kwargs):
-    return issuance.issue_badge(world.session, student=student, badge=world.badge,
-                                actor=kwargs.pop("actor", None), signer=signer, site=SITE,
-                                now=kwargs.pop("now", world.now), **kwargs)
+    return issuance.issue_badge(
+        world.session,
+        student=student,
+        badge=world.badge,
+        actor=kwargs.pop("actor", None),
+        signer=signer,
+        site=SITE,
+        now=kwargs.pop("now", world.now),
+        **kwargs,
+    )
 
 
 def count(session, model) -> int:
@@ -48,23 +55,27 @@ def test_signed_credential_names_the_student_only_by_a_salted_hash(world, signer
     assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert credential["credentialStatus"]["statusListIndex"] == str(award.status_list_index)
     assert credential["credentialStatus"]["statusListCredential"] == (
-        f"https://badges.example.org/status-lists/{award.status_list_id}")
+        f"https://badges.example.org/status-lists/{award.status_list_id}"
+    )
     assert credential["validUntil"] == "2028-03-02T17:30:00Z"
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["creator"]["name"] == "Sutter Health"
     assert {"targetCode": "31-9092.00"}.items() <= achievement["alignment"][0].items()
     assert {e["id"] for e in credential["evidence"]} >= {
-        "https://evidence.example.org/cpr-bls-certification"}
+        "https://evidence.example.org/cpr-bls-certification"
+    }
     assert jwt_payload(award.credential_jwt)["jti"] == award.credential_id
 
 
-@pytest.mark.parametrize(("pathway", "rule"), [
-    ("lapsed", "certification_active"),
-    ("candidate", "certification_level"),
-    ("engineering", "sector"),
-])
-def test_ineligible_pathways_are_refused_and_nothing_is_written(world, fake_signer, pathway,
-                                                                 rule):
+@pytest.mark.parametrize(
+    ("pathway", "rule"),
+    [
+        ("lapsed", "certification_active"),
+        ("candidate", "certification_level"),
+        ("engineering", "sector"),
+    ],
+)
+def test_ineligible_pathways_are_refused_and_nothing_is_written(world, fake_signer, pathway, rule):
     student = world.student(getattr(world.pathways, pathway), "Sam Rivera")
     with pytest.raises(NotEligible) as refused:
         issue(world, student, fake_signer)
@@ -77,20 +88,27 @@ def test_ineligible_pathways_are_refused_and_nothing_is_written(world, fake_sign
 
 def test_lapsed_silver_message_names_the_pathway_and_the_date(world, fake_signer):
     student = world.student(world.pathways.lapsed, "Sam Rivera")
-    with pytest.raises(NotEligible, match="Valley Health Careers Academy's Silver certification "
-                                          "expired on 2026-01-31"):
+    with pytest.raises(
+        NotEligible,
+        match="Valley Health Careers Academy's Silver certification expired on 2026-01-31",
+    ):
         issue(world, student, fake_signer)
 
 
 def test_a_missing_criterion_is_refused(world, fake_signer):
-    student = world.student(world.pathways.silver, "Ana Chen",
-                            met=("clinical-work-based-learning", "cpr-bls-certification"),
-                            not_met=("hipaa-privacy-training",))
+    student = world.student(
+        world.pathways.silver,
+        "Ana Chen",
+        met=("clinical-work-based-learning", "cpr-bls-certification"),
+        not_met=("hipaa-privacy-training",),
+    )
     with pytest.raises(NotEligible) as refused:
         issue(world, student, fake_signer)
     assert [f.rule for f in refused.value.result.failures] == [
-        "criterion:patient-communication-assessment", "criterion:health-career-portfolio",
-        "criterion:hipaa-privacy-training"]
+        "criterion:patient-communication-assessment",
+        "criterion:health-career-portfolio",
+        "criterion:hipaa-privacy-training",
+    ]
 
 
 def test_an_active_award_blocks_a_second_one_until_it_expires(world, fake_signer):
@@ -134,8 +152,7 @@ class CrashingSigner:
         raise RuntimeError("power cut")
 
 
-def test_a_crash_between_signing_and_commit_leaves_no_award_and_no_used_index(world,
-                                                                            fake_signer):
+def test_a_crash_between_signing_and_commit_leaves_no_award_and_no_used_index(world, fake_signer):
     maria = world.student(world.pathways.gold, "Maria Lopez")
     joe = world.student(world.pathways.gold, "Joe Park")
     issue(world, joe, fake_signer)

@@ -15,19 +15,29 @@ from verifier.verification import VerificationContext, verify
 
 def test_issued_badge_verifies_in_both_formats_until_it_is_revoked(world, signer):
     student = world.student(world.pathways.silver, "Ana Chen")
-    award = issuance.issue_badge(world.session, student=student, badge=world.badge, actor=None,
-                                 signer=signer, site=SITE, now=world.now)
+    award = issuance.issue_badge(
+        world.session,
+        student=student,
+        badge=world.badge,
+        actor=None,
+        signer=signer,
+        site=SITE,
+        now=world.now,
+    )
     world.session.commit()
     list_url = award.credential_json["credentialStatus"]["statusListCredential"]
     checked_at = world.now + timedelta(days=1)
     context = VerificationContext(
-        resolver=OfflineResolver(providers={
-            signer.issuer_did: signer.did_document,
-            list_url: lambda: status_lists.status_list_credential(
-                world.session, award.status_list_id, signer, world.now,
-                base_url=SITE.base_url),
-        }),
-        now=lambda: checked_at)
+        resolver=OfflineResolver(
+            providers={
+                signer.issuer_did: signer.did_document,
+                list_url: lambda: status_lists.status_list_credential(
+                    world.session, award.status_list_id, signer, world.now, base_url=SITE.base_url
+                ),
+            }
+        ),
+        now=lambda: checked_at,
+    )
 
     def failed(data: bytes) -> dict[str, str]:
         report = verify(parse_bytes(data), context, recipient_email=student.email)
@@ -38,8 +48,9 @@ def test_issued_badge_verifies_in_both_formats_until_it_is_revoked(world, signer
     assert failed(ldp) == {}
     assert failed(jwt) == {}
 
-    revocation.revoke(world.session, award=award, reason="Issued in error", actor=None,
-                      now=world.now)
+    revocation.revoke(
+        world.session, award=award, reason="Issued in error", actor=None, now=world.now
+    )
     world.session.commit()
     for data in (ldp, jwt):
         assert list(failed(data)) == ["status"]

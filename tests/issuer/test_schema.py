@@ -32,8 +32,7 @@ def test_an_empty_database_is_brought_to_head_by_one_call(tmp_path):
 
 def test_audit_events_cannot_be_changed_or_deleted(world):
     session = world.session
-    event = audit.record(session, None, "test.event", world.pathways.gold, {"n": 1},
-                         now=world.now)
+    event = audit.record(session, None, "test.event", world.pathways.gold, {"n": 1}, now=world.now)
     session.commit()
     event.details = {"n": 2}
     with pytest.raises(PermissionError, match="append-only"):

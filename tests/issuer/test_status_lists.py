@@ -18,7 +18,8 @@ from tests.issuer.conftest import SITE
 
 on_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-    reason="row locking across sessions needs PostgreSQL (set DATABASE_URL)")
+    reason="row locking across sessions needs PostgreSQL (set DATABASE_URL)",
+)
 
 
 def test_indexes_are_handed_out_in_order_without_repeats(session, now):
@@ -110,19 +111,39 @@ def test_encoded_list_round_trips_with_the_first_bit_leftmost():
 def test_revoking_sets_the_bit_shown_by_the_signed_status_list_credential(world, signer):
     maria = world.student(world.pathways.gold, "Maria Lopez")
     joe = world.student(world.pathways.gold, "Joe Park")
-    kept = issuance.issue_badge(world.session, student=maria, badge=world.badge, actor=None,
-                                signer=signer, site=SITE, now=world.now)
-    award = issuance.issue_badge(world.session, student=joe, badge=world.badge, actor=None,
-                                 signer=signer, site=SITE, now=world.now)
+    kept = issuance.issue_badge(
+        world.session,
+        student=maria,
+        badge=world.badge,
+        actor=None,
+        signer=signer,
+        site=SITE,
+        now=world.now,
+    )
+    award = issuance.issue_badge(
+        world.session,
+        student=joe,
+        badge=world.badge,
+        actor=None,
+        signer=signer,
+        site=SITE,
+        now=world.now,
+    )
     world.session.commit()
 
     later = world.now + timedelta(days=3)
-    revocation.revoke(world.session, award=award, reason="Issued to the wrong student",
-                      actor=world.admin, now=later)
+    revocation.revoke(
+        world.session,
+        award=award,
+        reason="Issued to the wrong student",
+        actor=world.admin,
+        now=later,
+    )
     world.session.commit()
 
     credential = status_lists.status_list_credential(
-        world.session, award.status_list_id, signer, later, base_url=SITE.base_url)
+        world.session, award.status_list_id, signer, later, base_url=SITE.base_url
+    )
     assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert credential["id"] == award.credential_json["credentialStatus"]["statusListCredential"]
     assert credential["issuer"] == signer.issuer_did
@@ -135,29 +156,40 @@ def test_revoking_sets_the_bit_shown_by_the_signed_status_list_credential(world,
     assert not status_lists.bit_is_set(bits, kept.status_list_index)
 
     assert (award.revoked_at, award.revocation_reason, award.revoked_by_id) == (
-        later, "Issued to the wrong student", world.admin.id)
+        later,
+        "Issued to the wrong student",
+        world.admin.id,
+    )
     event = world.session.scalar(select(AuditEvent).where(AuditEvent.action == "award.revoked"))
     assert event.subject_id == award.credential_id
     assert event.details["reason"] == "Issued to the wrong student"
 
 
-def test_revocation_needs_a_reason_happens_once_and_respects_pathway_scope(world,
-                                                                          fake_signer):
+def test_revocation_needs_a_reason_happens_once_and_respects_pathway_scope(world, fake_signer):
     student = world.student(world.pathways.gold, "Maria Lopez")
-    award = issuance.issue_badge(world.session, student=student, badge=world.badge, actor=None,
-                                 signer=fake_signer, site=SITE, now=world.now)
+    award = issuance.issue_badge(
+        world.session,
+        student=student,
+        badge=world.badge,
+        actor=None,
+        signer=fake_signer,
+        site=SITE,
+        now=world.now,
+    )
     world.session.commit()
     with pytest.raises(ValueError, match="needs a reason"):
         revocation.revoke(world.session, award=award, reason="  ", actor=None, now=world.now)
     with pytest.raises(PermissionDenied):
-        revocation.revoke(world.session, award=award, reason="x", actor=world.lincoln_admin,
-                          now=world.now)
-    revocation.revoke(world.session, award=award, reason="Evidence withdrawn", actor=None,
-                      now=world.now)
+        revocation.revoke(
+            world.session, award=award, reason="x", actor=world.lincoln_admin, now=world.now
+        )
+    revocation.revoke(
+        world.session, award=award, reason="Evidence withdrawn", actor=None, now=world.now
+    )
     world.session.commit()
     with pytest.raises(revocation.AlreadyRevoked, match="Evidence withdrawn"):
-        revocation.revoke(world.session, award=award, reason="again", actor=None,
-                          now=world.now)
+        revocation.revoke(world.session, award=award, reason="again", actor=None, now=world.now)
     revoked = world.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "award.revoked"))
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "award.revoked")
+    )
     assert revoked == 1

@@ -35,7 +35,9 @@ class FragmentKeyResolver:
             return self._offline.resolve(url)
         except NeedsNetwork:
             pass
-        methods = [m for m in self.method_urls if m.split("#")[0] == url and ("#z6Mk" in m or "#zDn" in m)]
+        methods = [
+            m for m in self.method_urls if m.split("#")[0] == url and ("#z6Mk" in m or "#zDn" in m)
+        ]
         if not methods:
             raise ResolutionError(f"no mock for {url}")
         return {

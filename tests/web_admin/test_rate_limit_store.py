@@ -3,7 +3,8 @@ keys forgotten so many tried emails cannot grow it without bound."""
 
 from __future__ import annotations
 
-from issuer.web.security import LoginRateLimiter, MemoryAttemptStore
+from issuer.web.security import LoginRateLimiter
+from verifier.rate_limit import MemoryAttemptStore
 
 
 class Clock:

@@ -34,6 +34,22 @@ def issuer_records() -> Any:
     return current_app.extensions.get("issuer_records")
 
 
+@bp.before_request
+def _rate_limit() -> Response | None:
+    """Verification costs CPU: each client address gets ``VERIFY_RATE_LIMIT`` per window."""
+    if request.method != "POST":
+        return None
+    limit = current_app.extensions["verify_rate_limit"]
+    if limit.exceeded(f"verify:{request.remote_addr}"):
+        response = problem(
+            429,
+            f"more than {limit.limit} verifications in {limit.window_seconds:g} s; try again shortly",
+        )
+        response.headers["Retry-After"] = str(int(limit.window_seconds))
+        return response
+    return None
+
+
 @bp.errorhandler(UnusableInput)
 def _unusable(error: UnusableInput) -> Response:
     return problem(status_for(error), str(error))

@@ -55,6 +55,11 @@ def _badge_page(uuid: str) -> str | None:
 def verify_page() -> tuple[str, int]:
     if request.method == "GET":
         return _render()
+    limit = current_app.extensions["verify_rate_limit"]
+    if limit.exceeded(f"verify:{request.remote_addr}"):
+        return _render(
+            429, error="Too many verifications from your address; try again in a minute."
+        )
     context = verification_context()
     try:
         submission = read_form(request, context.limits)

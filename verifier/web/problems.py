@@ -13,6 +13,7 @@ _TITLES = {
     413: "Input too large",
     415: "Unsupported media type",
     422: "Not a credential",
+    429: "Too many requests",
 }
 # Phrases of verifier.inputs' messages that say the bytes could not even be parsed.
 _MALFORMED = (
