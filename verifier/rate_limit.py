@@ -1,0 +1,113 @@
+"""Counting attempts per key in a time window: in this process, or shared through Redis.
+
+One server process can keep its counts in memory; with several processes or hosts the counts
+must be shared or each process would allow the full limit. ``store_from_url`` picks the store
+from configuration: ``memory://`` or ``redis://host:port/db``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class AttemptStore(Protocol):
+    def hit(self, key: str, window_seconds: float) -> int:
+        """Count one attempt for ``key``; return the attempts within the window."""
+
+    def count(self, key: str, window_seconds: float) -> int:
+        """The attempts for ``key`` within the window."""
+
+    def reset(self, key: str) -> None:
+        """Forget ``key`` (after a successful sign-in)."""
+
+
+@dataclass
+class MemoryAttemptStore:
+    """Attempt times per key (a sliding window), in this process's memory, bounded in size."""
+
+    clock: Callable[[], float] = time.monotonic
+    max_keys: int = 10_000
+    _attempts: dict[str, list[float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hit(self, key: str, window_seconds: float) -> int:
+        now = self.clock()
+        with self._lock:
+            recent = [t for t in self._attempts.get(key, []) if now - t < window_seconds]
+            recent.append(now)
+            self._attempts[key] = recent
+            if len(self._attempts) > self.max_keys:  # many keys tried: forget stale ones
+                self._attempts = {
+                    k: times
+                    for k, times in self._attempts.items()
+                    if now - times[-1] < window_seconds
+                }
+            return len(recent)
+
+    def count(self, key: str, window_seconds: float) -> int:
+        now = self.clock()
+        with self._lock:
+            return sum(1 for t in self._attempts.get(key, []) if now - t < window_seconds)
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._attempts.pop(key, None)
+
+
+class RedisAttemptStore:
+    """Fixed windows on Redis ``INCR`` + ``EXPIRE``, shared by every process using the server."""
+
+    def __init__(
+        self, client: Any, prefix: str = "badges:rate:", clock: Callable[[], float] = time.time
+    ):
+        self._client = client
+        self._prefix = prefix
+        self._clock = clock
+
+    def _bucket(self, key: str, window_seconds: float) -> str:
+        return f"{self._prefix}{key}:{int(self._clock() // window_seconds)}"
+
+    def hit(self, key: str, window_seconds: float) -> int:
+        bucket = self._bucket(key, window_seconds)
+        pipeline = self._client.pipeline()
+        pipeline.incr(bucket)
+        pipeline.expire(bucket, int(window_seconds) + 1)
+        count, _ = pipeline.execute()
+        return int(count)
+
+    def count(self, key: str, window_seconds: float) -> int:
+        return int(self._client.get(self._bucket(key, window_seconds)) or 0)
+
+    def reset(self, key: str) -> None:
+        for bucket in self._client.scan_iter(f"{self._prefix}{key}:*", count=100):
+            self._client.delete(bucket)
+
+
+def store_from_url(url: str) -> AttemptStore:
+    """``memory://`` (one process) or ``redis://host:port/db`` (shared)."""
+    if url in ("", "memory://"):
+        return MemoryAttemptStore()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        import redis  # only deployments that share counts need the client
+
+        return RedisAttemptStore(
+            redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        )
+    raise ValueError(f"RATE_LIMIT_STORAGE_URL must be memory:// or redis://…, not {url!r}")
+
+
+@dataclass
+class RateLimit:
+    """At most ``limit`` hits per ``window_seconds`` for one key."""
+
+    store: AttemptStore
+    limit: int
+    window_seconds: float
+
+    def exceeded(self, key: str) -> bool:
+        """Count this attempt; True when it is over the limit."""
+        return self.store.hit(key, self.window_seconds) > self.limit
