@@ -132,8 +132,18 @@ def verify(
     _check_recipient(credential, recipient_email, checks)
     if _depth == 0:
         _check_endorsements(credential, context, checks)
-    summary = summarize(credential, parsed.kind, status, context.now())
+    if _signed_content_readable(checks):
+        summary = summarize(credential, parsed.kind, status, context.now())
+    else:
+        # Show nothing the issuer did not sign: a forged name must not reach a page.
+        summary = CredentialSummary(format=parsed.kind)
     return VerificationReport(tuple(checks.items), summary)
+
+
+def _signed_content_readable(checks: _Checks) -> bool:
+    """The proof verified and the JSON says what was signed (safe mode, compact form)."""
+    statuses = {check.id: check.status for check in checks.items}
+    return statuses.get("proof") == "passed" and statuses.get("json-ld") == "passed"
 
 
 # -- structure ---------------------------------------------------------------------------

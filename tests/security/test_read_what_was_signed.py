@@ -86,11 +86,6 @@ def test_every_value_a_verified_report_shows_is_in_the_signed_dataset(signer, co
     assert {name for name, value in shown.items() if not _in_signed_dataset(value, nquads)} == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verifier.verification.summarize reads an unverified credential too; the verify "
-    "page and API show that summary (tests/verifier_web rely on it): a decision for the lead",
-)
 def test_a_report_whose_proof_failed_shows_no_unsigned_name(signer, context):
     forged = copy.deepcopy(signer.sign_ldp(make_credential()))
     forged["credentialSubject"]["achievement"]["name"] = "Brain Surgery Badge"

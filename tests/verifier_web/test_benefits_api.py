@@ -1,5 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
+from keys.did import did_key_for
+from keys.keypairs import KeyPair
+from keys.proofs import create_proof
 from tests.verifier.conftest import make_credential
 
 
@@ -61,8 +64,10 @@ def test_presented_revoked_and_expired_badges_unlock_nothing(client, issue):
 
 def test_another_issuer_naming_our_achievement_unlocks_nothing(client, issue):
     issue()
+    impostor = KeyPair.generate()
+    impostor_did = did_key_for(impostor.public_key)
     credential = make_credential(
-        issuer={"id": "did:web:impostor.example", "type": ["Profile"], "name": "Impostor"},
+        issuer={"id": impostor_did, "type": ["Profile"], "name": "Impostor"},
         achievement={
             "id": "https://badges.example.org/achievements/health-care-industry-badge",
             "type": ["Achievement"],
@@ -71,7 +76,9 @@ def test_another_issuer_naming_our_achievement_unlocks_nothing(client, issue):
             "criteria": {"narrative": "x"},
         },
     )
-    payload = client.post("/api/v1/benefits", json=credential).json
+    method = f"{impostor_did}#{impostor.public_key.to_multikey()}"
+    signed = create_proof(credential, impostor, method, created="2026-11-01T00:00:00Z")
+    payload = client.post("/api/v1/benefits", json=signed).json
     internship = _benefits(payload)["internship-placement-preference"]
     assert internship["eligible"] is False
     assert "not by the badge's issuer did:web:badges.example.org" in _reasons(internship)

@@ -2,6 +2,9 @@ import io
 import json
 import re
 
+from keys.did import did_key_for
+from keys.keypairs import KeyPair
+from keys.proofs import create_proof
 from tests.verifier.conftest import make_credential
 
 
@@ -57,10 +60,22 @@ def test_unusable_input_is_a_form_message(client):
 
 
 def test_every_value_from_a_credential_is_escaped(client):
-    credential = make_credential(name="<script>alert(1)</script>")
-    credential["issuer"]["name"] = '"><img src=x onerror=alert(2)>'
+    """A foreign issuer's correctly signed credential carrying hostile names."""
+    key_pair = KeyPair.generate()
+    did = did_key_for(key_pair.public_key)
+    credential = make_credential(
+        name="<script>alert(1)</script>",
+        issuer={"id": did, "type": ["Profile"], "name": '"><img src=x onerror=alert(2)>'},
+        credential_status=None,
+    )
+    signed = create_proof(
+        credential,
+        key_pair,
+        f"{did}#{key_pair.public_key.to_multikey()}",
+        created="2026-01-01T00:00:00Z",
+    )
     response = client.post(
-        "/verify", data={"credential": json.dumps(credential), "csrf_token": _token(client)}
+        "/verify", data={"credential": json.dumps(signed), "csrf_token": _token(client)}
     )
     html = response.data.decode()
     assert "<script>alert(1)</script>" not in html
