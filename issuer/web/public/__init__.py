@@ -8,7 +8,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from issuer.web.public import artefacts, badges
+    from issuer.web.public import artefacts, badges, home
 
+    app.register_blueprint(home.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(artefacts.bp)
