@@ -67,7 +67,7 @@ def did_web_url(did: str) -> str:
     host = unquote(parts[0])
     if not host or "/" in host or "@" in host:
         raise InvalidDid(f"{did!r} has no valid host")
-    path = "/".join(parts[1:]) if len(parts) > 1 else ".well-known"
+    path = "/".join(unquote(part) for part in parts[1:]) if len(parts) > 1 else ".well-known"
     return f"https://{host}/{path}/did.json"
 
 

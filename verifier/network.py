@@ -26,8 +26,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+from keys.did import InvalidDid, did_web_url
 from verifier.inputs import UnusableInput, parse_json
 from verifier.limits import InputLimits
 from verifier.resolvers import ResolutionError, base_url
@@ -65,16 +66,12 @@ class NetworkPolicy:
         )
 
 
-def did_web_url(did: str) -> str:
+def did_document_url(did: str) -> str:
     """The https URL of a did:web DID document (DID Web Method §3.2)."""
-    parts = did.removeprefix("did:web:").split(":")
-    if not parts or not parts[0]:
-        raise ResolutionError(f"{did} is not a did:web DID")
-    host = unquote(parts[0])
-    if "/" in host or "@" in host:
-        raise ResolutionError(f"{did}: the host part is not a host name")
-    path = "/".join(unquote(p) for p in parts[1:])
-    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+    try:
+        return did_web_url(did)
+    except InvalidDid as error:
+        raise ResolutionError(str(error)) from None
 
 
 def _system_resolve(host: str, port: int) -> list[str]:
@@ -114,7 +111,7 @@ class NetworkResolver:
     def resolve(self, url: str) -> dict[str, Any]:
         url = base_url(url)
         if url.startswith("did:web:"):
-            document = self._cached(did_web_url(url))
+            document = self._cached(did_document_url(url))
             if document.get("id") != url:
                 raise ResolutionError(f"the DID document fetched for {url} has another id")
             return document

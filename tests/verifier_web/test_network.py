@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pytest
 
-from verifier.network import NetworkPolicy, NetworkResolver, did_web_url
+from verifier.network import NetworkPolicy, NetworkResolver, did_document_url
 from verifier.resolvers import ResolutionError
 
 DOCUMENT = {"id": "https://issuer.example/keys", "assertionMethod": []}
@@ -168,12 +168,12 @@ def test_answers_are_cached_for_their_time_to_live(server):
 
 
 def test_did_web_urls():
-    assert did_web_url("did:web:issuer.example") == "https://issuer.example/.well-known/did.json"
-    assert did_web_url("did:web:issuer.example%3A8443:org:42") == (
+    assert did_document_url("did:web:issuer.example") == "https://issuer.example/.well-known/did.json"
+    assert did_document_url("did:web:issuer.example%3A8443:org:42") == (
         "https://issuer.example:8443/org/42/did.json"
     )
     with pytest.raises(ResolutionError):
-        did_web_url("did:web:")
+        did_document_url("did:web:")
 
 
 def test_did_web_documents_must_carry_the_did_as_their_id():
