@@ -147,8 +147,18 @@ def start(app: Flask, job: Job, mode: str) -> threading.Thread:
     thread = threading.Thread(
         target=_run, args=(app, job_store, job), daemon=True, name=f"bulk-issue-{job.token[:8]}"
     )
+    app.extensions.setdefault("bulk_runs", set()).add(thread)
     thread.start()
     return thread
+
+
+def wait_for_runs(app: Flask, timeout: float = 60.0) -> None:
+    """Block until this process's bulk runs have ended (before shutdown or wiping data)."""
+    deadline = time.monotonic() + timeout
+    for thread in list(app.extensions.get("bulk_runs", ())):
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if not thread.is_alive():
+            app.extensions["bulk_runs"].discard(thread)
 
 
 def _run(app: Flask, job_store: JobStore, job: Job) -> None:
