@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from issuer.database import get_session
 from issuer.models import User
@@ -189,12 +190,18 @@ def _run(app: Flask, job_store: JobStore, job: Job) -> None:
                 issue_valid_rows=job.mode == "valid",
             )
             for outcome in outcomes:
+                message = outcome.message
                 if outcome.issued:
-                    db.commit()
-                    job.issued += 1
+                    try:
+                        db.commit()
+                        job.issued += 1
+                    except OperationalError as exc:  # the commit may or may not have landed
+                        db.rollback()
+                        message = bulk_issuance.database_lost(exc)
                 else:
                     db.rollback()
-                    job.failures.append({"line": outcome.line, "message": outcome.message})
+                if message is not None:
+                    job.failures.append({"line": outcome.line, "message": message})
                 job.processed += 1
                 job_store.save(job)
             job.state = FINISHED
