@@ -9,8 +9,6 @@ import copy
 import dataclasses
 from datetime import timedelta
 
-import pytest
-
 from schemas.canonical import canonicalize
 from tests.security.conftest import failed
 from tests.verifier.conftest import NOW, make_credential
