@@ -53,25 +53,36 @@ def _hash(raw: dict[str, Any]) -> str:
 
 
 def upsert(
-    session: Session, definition: BadgeDefinition, raw: dict[str, Any], *,
-    now: datetime, actor: User | None = None,
+    session: Session,
+    definition: BadgeDefinition,
+    raw: dict[str, Any],
+    *,
+    now: datetime,
+    actor: User | None = None,
 ) -> LoadOutcome:
     """Create or update one definition. The same version with different content, or an older
     version than the stored one, is refused: a changed badge needs a new version number."""
     raw = json.loads(json.dumps(raw, default=str))  # YAML dates and the like, as JSON
     content_hash = _hash(raw)
     record = session.scalar(
-        select(BadgeDefinitionRecord).where(BadgeDefinitionRecord.slug == definition.slug))
+        select(BadgeDefinitionRecord).where(BadgeDefinitionRecord.slug == definition.slug)
+    )
     if record is not None and record.version == definition.version:
         if record.content_hash == content_hash:
             return LoadOutcome(definition.slug, definition.version, "unchanged")
-        raise BadgeDefinitionError([
-            f"{definition.source}: version: {definition.slug} version {definition.version} is "
-            "already loaded with different content; increase the version"])
+        raise BadgeDefinitionError(
+            [
+                f"{definition.source}: version: {definition.slug} version {definition.version} is "
+                "already loaded with different content; increase the version"
+            ]
+        )
     if record is not None and record.version > definition.version:
-        raise BadgeDefinitionError([
-            f"{definition.source}: version: {definition.version} is older than the loaded "
-            f"version {record.version}"])
+        raise BadgeDefinitionError(
+            [
+                f"{definition.source}: version: {definition.version} is older than the loaded "
+                f"version {record.version}"
+            ]
+        )
     action = "created" if record is None else "updated"
     employer = _employer(session, definition)
     if record is None:
@@ -80,16 +91,26 @@ def upsert(
     record.definition, record.content_hash, record.loaded_at = raw, content_hash, now
     session.add(record)
     session.flush()
-    audit.record(session, actor, audit.BADGE_DEFINITION_LOADED, record,
-                 {"version": definition.version, "action": action, "sha256": content_hash},
-                 now=now)
+    audit.record(
+        session,
+        actor,
+        audit.BADGE_DEFINITION_LOADED,
+        record,
+        {"version": definition.version, "action": action, "sha256": content_hash},
+        now=now,
+    )
     return LoadOutcome(definition.slug, definition.version, action)
 
 
 def load_all(
-    session: Session, directory: str | Path | None = None, *, now: datetime,
+    session: Session,
+    directory: str | Path | None = None,
+    *,
+    now: datetime,
     actor: User | None = None,
 ) -> list[LoadOutcome]:
     """Load every file of ``directory`` (default: the ``badge_definitions`` package)."""
-    return [upsert(session, definition, raw, now=now, actor=actor)
-            for definition, raw in load_files(directory)]
+    return [
+        upsert(session, definition, raw, now=now, actor=actor)
+        for definition, raw in load_files(directory)
+    ]

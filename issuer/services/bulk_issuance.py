@@ -95,11 +95,14 @@ def _rows(content: bytes) -> list[dict[str, str]]:
     columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
     if not columns & {"student_email", "student_id"}:
         raise BulkFileError("the file needs a student_email or a student_id column")
-    rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()
-             if isinstance(v, str)} for row in reader]
+    rows = [
+        {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+        for row in reader
+    ]
     if len(rows) > MAX_ROWS:
-        raise BulkFileError(f"the file has {len(rows)} rows; split it into files of at most "
-                            f"{MAX_ROWS}")
+        raise BulkFileError(
+            f"the file has {len(rows)} rows; split it into files of at most {MAX_ROWS}"
+        )
     return rows
 
 
@@ -107,8 +110,10 @@ def database_lost(error: OperationalError) -> str:
     """What to tell the person when the database failed while issuing or committing a row
     (a failed commit may or may not have reached the database; a re-run finds out)."""
     reason = str(error.orig or error).strip().splitlines()[0]
-    return (f"the database failed while issuing this row ({reason}): run the same file again "
-            "to issue it (rows already issued are skipped)")
+    return (
+        f"the database failed while issuing this row ({reason}): run the same file again "
+        "to issue it (rows already issued are skipped)"
+    )
 
 
 def _row_key(file_sha256: str, badge_slug: str, student_ref: str) -> str:
@@ -124,8 +129,14 @@ def _find(session: Session, email: str, student_id: str) -> Student | None:
     return None
 
 
-def preview(session: Session, *, content: bytes, badge: BadgeDefinitionRecord,
-            actor: User | None, now: datetime) -> BulkPlan:
+def preview(
+    session: Session,
+    *,
+    content: bytes,
+    badge: BadgeDefinitionRecord,
+    actor: User | None,
+    now: datetime,
+) -> BulkPlan:
     """Check every row without issuing anything; errors are per row, in plain words."""
     file_sha256 = hashlib.sha256(content).hexdigest()
     principal = permissions.Principal.of(actor) if actor is not None else None
@@ -134,8 +145,12 @@ def preview(session: Session, *, content: bytes, badge: BadgeDefinitionRecord,
     for line, raw in enumerate(_rows(content), start=2):
         email, student_id = raw.get("student_email", ""), raw.get("student_id", "")
         ref = normalise_email(email) if email else student_id
-        row = RowPlan(line=line, student_ref=ref, evidence_url=raw.get("evidence_url") or None,
-                      idempotency_key=_row_key(file_sha256, badge.slug, ref))
+        row = RowPlan(
+            line=line,
+            student_ref=ref,
+            evidence_url=raw.get("evidence_url") or None,
+            idempotency_key=_row_key(file_sha256, badge.slug, ref),
+        )
         plan.rows.append(row)
         if not ref:
             row.fail("no student_email or student_id")
@@ -156,7 +171,8 @@ def preview(session: Session, *, content: bytes, badge: BadgeDefinitionRecord,
             row.status, row.credential_id = DONE, done.credential_id
             continue
         if principal is not None and not permissions.can_manage_pathway(
-                principal, student.pathway_id):
+            principal, student.pathway_id
+        ):
             row.fail(f"{student.name} is in {student.pathway.name}, which you do not manage")
             continue
         result = issuance.check_eligibility(session, student=student, badge=badge, now=now)
@@ -166,8 +182,14 @@ def preview(session: Session, *, content: bytes, badge: BadgeDefinitionRecord,
 
 
 def issue_rows(
-    session: Session, plan: BulkPlan, *, badge: BadgeDefinitionRecord, actor: User | None,
-    signer: issuance.Signer, site: issuance.IssuerSite, now: datetime,
+    session: Session,
+    plan: BulkPlan,
+    *,
+    badge: BadgeDefinitionRecord,
+    actor: User | None,
+    signer: issuance.Signer,
+    site: issuance.IssuerSite,
+    now: datetime,
     issue_valid_rows: bool = False,
 ) -> Iterator[RowOutcome]:
     """Issue the plan's ready rows, yielding after each so the caller can commit (issued) or
@@ -175,17 +197,25 @@ def issue_rows(
     here, before anything is issued, not on the first iteration)."""
     errors = plan.count(ERROR)
     if errors and not issue_valid_rows:
-        raise BulkRefused(f"{errors} row(s) have errors: fix the file, or choose to issue "
-                          "the valid rows only")
+        raise BulkRefused(
+            f"{errors} row(s) have errors: fix the file, or choose to issue the valid rows only"
+        )
     if plan.badge_slug != badge.slug:
         raise ValueError(f"the plan is for {plan.badge_slug}, not {badge.slug}")
-    return _issue_ready_rows(session, plan, badge=badge, actor=actor, signer=signer, site=site,
-                             now=now)
+    return _issue_ready_rows(
+        session, plan, badge=badge, actor=actor, signer=signer, site=site, now=now
+    )
 
 
 def _issue_ready_rows(
-    session: Session, plan: BulkPlan, *, badge: BadgeDefinitionRecord, actor: User | None,
-    signer: issuance.Signer, site: issuance.IssuerSite, now: datetime,
+    session: Session,
+    plan: BulkPlan,
+    *,
+    badge: BadgeDefinitionRecord,
+    actor: User | None,
+    signer: issuance.Signer,
+    site: issuance.IssuerSite,
+    now: datetime,
 ) -> Iterator[RowOutcome]:
     for row in plan.ready:
         try:
@@ -193,15 +223,27 @@ def _issue_ready_rows(
             if student is None:
                 raise LookupError(f"student {row.student_ref} no longer exists")
             award = issuance.issue_badge(
-                session, student=student, badge=badge, actor=actor, signer=signer, site=site,
-                now=now, idempotency_key=row.idempotency_key,
-                evidence_urls=[row.evidence_url] if row.evidence_url else [])
-        except (issuance.NotEligible, permissions.PermissionDenied,
-                issuance.IdempotencyConflict, LookupError) as exc:
+                session,
+                student=student,
+                badge=badge,
+                actor=actor,
+                signer=signer,
+                site=site,
+                now=now,
+                idempotency_key=row.idempotency_key,
+                evidence_urls=[row.evidence_url] if row.evidence_url else [],
+            )
+        except (
+            issuance.NotEligible,
+            permissions.PermissionDenied,
+            issuance.IdempotencyConflict,
+            LookupError,
+        ) as exc:
             yield RowOutcome(row.line, issued=False, message=str(exc))
         except IntegrityError:  # a concurrent run issued the same row first
-            yield RowOutcome(row.line, issued=False,
-                             message="issued at the same time by another upload")
+            yield RowOutcome(
+                row.line, issued=False, message="issued at the same time by another upload"
+            )
         except OperationalError as exc:  # the connection dropped: the row's work is lost
             yield RowOutcome(row.line, issued=False, message=database_lost(exc))
         else:

@@ -54,12 +54,18 @@ class IssuerSite:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> IssuerSite:
-        return cls(base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
-                   issuer_name=str(config["ISSUER_NAME"]))
+        return cls(
+            base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+            issuer_name=str(config["ISSUER_NAME"]),
+        )
 
     def issuer_profile(self, issuer_did: str) -> dict[str, Any]:
-        return {"id": issuer_did, "type": ["Profile"], "name": self.issuer_name,
-                "url": self.base_url}
+        return {
+            "id": issuer_did,
+            "type": ["Profile"],
+            "name": self.issuer_name,
+            "url": self.base_url,
+        }
 
     def achievement_url(self, slug: str) -> str:
         return f"{self.base_url}/achievements/{slug}"
@@ -70,7 +76,8 @@ def achievement(definition: BadgeDefinition, site: IssuerSite) -> dict[str, Any]
     url = site.achievement_url(definition.slug)
     narrative = "\n".join(
         [f"Set by {definition.employer.name}. The student has met every criterion:", ""]
-        + [f"- **{c.title}**: {c.description}" for c in definition.criteria])
+        + [f"- **{c.title}**: {c.description}" for c in definition.criteria]
+    )
     result: dict[str, Any] = {
         "id": url,
         "type": ["Achievement"],
@@ -78,10 +85,17 @@ def achievement(definition: BadgeDefinition, site: IssuerSite) -> dict[str, Any]
         "name": definition.name,
         "description": definition.description,
         "criteria": {"id": f"{url}#criteria", "narrative": narrative},
-        "image": {"id": f"{site.base_url}/static/{definition.image}", "type": "Image",
-                  "caption": definition.name},
-        "creator": {"id": definition.employer.url, "type": ["Profile"],
-                    "name": definition.employer.name, "url": definition.employer.url},
+        "image": {
+            "id": f"{site.base_url}/static/{definition.image}",
+            "type": "Image",
+            "caption": definition.name,
+        },
+        "creator": {
+            "id": definition.employer.url,
+            "type": ["Profile"],
+            "name": definition.employer.name,
+            "url": definition.employer.url,
+        },
         "version": str(definition.version),
     }
     if definition.alignments:
@@ -94,46 +108,68 @@ def achievement(definition: BadgeDefinition, site: IssuerSite) -> dict[str, Any]
 
 
 def _alignment(alignment: Any) -> dict[str, Any]:
-    item = {"type": ["Alignment"], "targetName": alignment.target_name,
-            "targetUrl": alignment.target_url}
-    optional = {"targetDescription": alignment.target_description,
-                "targetFramework": alignment.target_framework,
-                "targetCode": alignment.target_code}
+    item = {
+        "type": ["Alignment"],
+        "targetName": alignment.target_name,
+        "targetUrl": alignment.target_url,
+    }
+    optional = {
+        "targetDescription": alignment.target_description,
+        "targetFramework": alignment.target_framework,
+        "targetCode": alignment.target_code,
+    }
     item.update({key: value for key, value in optional.items() if value})
     return item
 
 
-def criterion_results(session: Session, student: Student, badge: BadgeDefinitionRecord
-                      ) -> list[CriterionResult]:
-    return list(session.scalars(select(CriterionResult).where(
-        CriterionResult.student_id == student.id, CriterionResult.badge_id == badge.id)))
+def criterion_results(
+    session: Session, student: Student, badge: BadgeDefinitionRecord
+) -> list[CriterionResult]:
+    return list(
+        session.scalars(
+            select(CriterionResult).where(
+                CriterionResult.student_id == student.id, CriterionResult.badge_id == badge.id
+            )
+        )
+    )
 
 
 def awards_of(session: Session, student: Student, badge: BadgeDefinitionRecord) -> list[Award]:
-    return list(session.scalars(select(Award).where(
-        Award.student_id == student.id, Award.badge_id == badge.id).order_by(Award.issued_at)))
+    return list(
+        session.scalars(
+            select(Award)
+            .where(Award.student_id == student.id, Award.badge_id == badge.id)
+            .order_by(Award.issued_at)
+        )
+    )
 
 
-def check_eligibility(session: Session, *, student: Student, badge: BadgeDefinitionRecord,
-                      now: datetime) -> eligibility.EligibilityResult:
+def check_eligibility(
+    session: Session, *, student: Student, badge: BadgeDefinitionRecord, now: datetime
+) -> eligibility.EligibilityResult:
     """Gather the facts from the database and apply :func:`issuer.eligibility.check`."""
     pathway = student.pathway
     return eligibility.check(
         student_name=student.name,
         pathway=eligibility.PathwayFacts(
-            name=pathway.name, sector=pathway.sector,
+            name=pathway.name,
+            sector=pathway.sector,
             certification_level=str(pathway.certification_level),
-            certification_expires_on=pathway.certification_expires_on),
+            certification_expires_on=pathway.certification_expires_on,
+        ),
         badge=definition_of(badge),
         criteria_met={r.criterion_key: r.met for r in criterion_results(session, student, badge)},
-        held_awards=[eligibility.HeldAward(a.credential_id, a.valid_until, a.revoked_at is not None)
-                     for a in awards_of(session, student, badge)],
+        held_awards=[
+            eligibility.HeldAward(a.credential_id, a.valid_until, a.revoked_at is not None)
+            for a in awards_of(session, student, badge)
+        ],
         now=now,
     )
 
 
-def _evidence(definition: BadgeDefinition, results: Sequence[CriterionResult],
-              extra_urls: Sequence[str]) -> list[dict[str, Any]]:
+def _evidence(
+    definition: BadgeDefinition, results: Sequence[CriterionResult], extra_urls: Sequence[str]
+) -> list[dict[str, Any]]:
     """Evidence links only: admins' notes stay in the database (they may describe a minor)."""
     items = []
     for result in results:
@@ -170,12 +206,14 @@ def issue_badge(
         if existing is not None:
             if existing.student_id != student.id or existing.badge_id != badge.id:
                 raise IdempotencyConflict(
-                    f"idempotency key {idempotency_key!r} was used for another award")
+                    f"idempotency key {idempotency_key!r} was used for another award"
+                )
             return existing
     if actor is not None:
         permissions.require(
             permissions.can_manage_pathway(permissions.Principal.of(actor), student.pathway_id),
-            f"{actor.email} may not issue badges for {student.pathway.name}")
+            f"{actor.email} may not issue badges for {student.pathway.name}",
+        )
     result = check_eligibility(session, student=student, badge=badge, now=now)
     if not result.eligible:
         raise NotEligible(result)
@@ -200,16 +238,34 @@ def issue_badge(
     jwt = signer.sign_jwt(credential)
 
     award = Award(
-        credential_id=credential["id"], student=student, badge=badge,
-        badge_version=definition.version, credential_json=signed, credential_jwt=jwt,
-        status_list_id=slot.status_list_id, status_list_index=slot.index, issued_at=now,
-        valid_until=valid_until, issued_by_id=actor.id if actor is not None else None,
-        idempotency_key=idempotency_key)
+        credential_id=credential["id"],
+        student=student,
+        badge=badge,
+        badge_version=definition.version,
+        credential_json=signed,
+        credential_jwt=jwt,
+        status_list_id=slot.status_list_id,
+        status_list_index=slot.index,
+        issued_at=now,
+        valid_until=valid_until,
+        issued_by_id=actor.id if actor is not None else None,
+        idempotency_key=idempotency_key,
+    )
     session.add(award)
-    audit.record(session, actor, audit.AWARD_ISSUED, award, {
-        "student_id": student.id, "badge": badge.slug, "badge_version": definition.version,
-        "status_list_id": slot.status_list_id, "status_list_index": slot.index,
-        "valid_until": valid_until.isoformat() if valid_until else None,
-    }, now=now)
+    audit.record(
+        session,
+        actor,
+        audit.AWARD_ISSUED,
+        award,
+        {
+            "student_id": student.id,
+            "badge": badge.slug,
+            "badge_version": definition.version,
+            "status_list_id": slot.status_list_id,
+            "status_list_index": slot.index,
+            "valid_until": valid_until.isoformat() if valid_until else None,
+        },
+        now=now,
+    )
     session.flush()
     return award

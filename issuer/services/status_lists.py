@@ -109,8 +109,7 @@ def allocate(session: Session, *, now: datetime) -> Slot:
     for status_list_id in candidates:
         taken = session.execute(
             update(StatusList)
-            .where(StatusList.id == status_list_id,
-                   StatusList.next_free_index < StatusList.size)
+            .where(StatusList.id == status_list_id, StatusList.next_free_index < StatusList.size)
             .values(next_free_index=StatusList.next_free_index + 1, updated_at=now)
             .returning(StatusList.next_free_index)
             .execution_options(synchronize_session=False)
@@ -119,8 +118,13 @@ def allocate(session: Session, *, now: datetime) -> Slot:
             return Slot(status_list_id, taken - 1)
     # Every list is full (or none exists yet): start a new one.
     status_list = StatusList(
-        purpose=STATUS_PURPOSE, size=STATUS_LIST_SIZE, bitstring=bytes(STATUS_LIST_SIZE // 8),
-        next_free_index=1, created_at=now, updated_at=now)
+        purpose=STATUS_PURPOSE,
+        size=STATUS_LIST_SIZE,
+        bitstring=bytes(STATUS_LIST_SIZE // 8),
+        next_free_index=1,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(status_list)
     session.flush()
     return Slot(status_list.id, 0)

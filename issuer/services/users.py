@@ -36,15 +36,24 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def create_user(
-    session: Session, *, email: str, name: str, role: Role | str, password: str,
-    pathways: Sequence[Pathway] = (), organisation: Organisation | None = None,
-    actor: User | None, now: datetime,
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    password: str,
+    pathways: Sequence[Pathway] = (),
+    organisation: Organisation | None = None,
+    actor: User | None,
+    now: datetime,
 ) -> User:
     """A new active user. Pathway admins need at least one pathway; employer partners need
     their organisation."""
     if actor is not None:
-        permissions.require(permissions.can_administer(permissions.Principal.of(actor)),
-                            f"{actor.email} may not create users")
+        permissions.require(
+            permissions.can_administer(permissions.Principal.of(actor)),
+            f"{actor.email} may not create users",
+        )
     role = Role(role)
     email = normalise_email(email)
     if find_user(session, email) is not None:
@@ -53,14 +62,31 @@ def create_user(
         raise UserError("a pathway admin needs at least one pathway")
     if role is Role.EMPLOYER_PARTNER and organisation is None:
         raise UserError("an employer partner needs an organisation")
-    user = User(email=email, name=name, role=role, password_hash=hash_password(password),
-                pathways=list(pathways), organisation=organisation, active=True,
-                session_version=1, created_at=now)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=hash_password(password),
+        pathways=list(pathways),
+        organisation=organisation,
+        active=True,
+        session_version=1,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor, audit.USER_CREATED, user, {
-        "role": str(role), "pathways": [p.slug for p in pathways],
-        "organisation": organisation.slug if organisation else None}, now=now)
+    audit.record(
+        session,
+        actor,
+        audit.USER_CREATED,
+        user,
+        {
+            "role": str(role),
+            "pathways": [p.slug for p in pathways],
+            "organisation": organisation.slug if organisation else None,
+        },
+        now=now,
+    )
     return user
 
 

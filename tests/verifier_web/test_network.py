@@ -168,7 +168,9 @@ def test_answers_are_cached_for_their_time_to_live(server):
 
 
 def test_did_web_urls():
-    assert did_document_url("did:web:issuer.example") == "https://issuer.example/.well-known/did.json"
+    assert (
+        did_document_url("did:web:issuer.example") == "https://issuer.example/.well-known/did.json"
+    )
     assert did_document_url("did:web:issuer.example%3A8443:org:42") == (
         "https://issuer.example:8443/org/42/did.json"
     )
