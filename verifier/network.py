@@ -5,8 +5,9 @@ lists, fetched as a hostile server would answer them.
 * the host name is resolved once, every address must be public (no private, loopback,
   link-local, multicast or reserved target), and the connection goes to that vetted address
   (so a second DNS answer cannot point it elsewhere), with TLS verified for the host name;
-* no redirects; a connect timeout and a total time limit; a response size cap that also
-  bounds the gzip-decoded body; strict JSON parsing;
+* no redirects; a connect timeout and a total time limit (the connection is shut down at the
+  deadline, so a server dripping one byte at a time cannot outlast it); a response size cap
+  that also bounds the gzip-decoded body; strict JSON parsing;
 * a small in-memory cache with a time-to-live.
 
 ``allow_loopback`` is for tests only: it lets ``http://127.0.0.1:<port>`` (and https on
@@ -15,6 +16,7 @@ lists, fetched as a hostile server would answer them.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
@@ -83,11 +85,61 @@ def _system_resolve(host: str, port: int) -> list[str]:
 
 
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _is_public(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour  # ::ffff:a.b.c.d, 2002:aabb:ccdd::
+        if embedded is not None:
+            return _is_public(embedded)
+        if address.is_site_local:  # fec0::/10, deprecated but still routed by some networks
+            return False
     return address.is_global and not (
         address.is_multicast or address.is_reserved or address.is_link_local
     )
+
+
+def _is_ip_literal(host: str) -> bool:
+    """Dotted IPv4, IPv6, and every other form the C library reads as an IPv4 address:
+    ``2130706433``, ``0x7f000001``, ``017700000001``, ``127.1`` (``inet_aton``)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        socket.inet_aton(host)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+class _Watchdog:
+    """Shuts a connection down when the total time limit is reached, whatever is reading it:
+    per-read timeouts alone let a server that sends a byte now and then hold a header line
+    (up to 64 KiB) or a chunk-size line open for hours."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self._watched = sock.dup()  # stays usable when the TLS wrapper detaches ``sock``
+        self._lock = threading.Lock()
+        self._fired = False
+        self._timer = threading.Timer(seconds, self._cut_off)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut_off(self) -> None:
+        with self._lock:
+            if self._watched.fileno() == -1:
+                return
+            self._fired = True
+            with contextlib.suppress(OSError):
+                self._watched.shutdown(socket.SHUT_RDWR)
+
+    @property
+    def fired(self) -> bool:
+        return self._fired
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._watched.close()
 
 
 class NetworkResolver:
@@ -151,11 +203,7 @@ class NetworkResolver:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise ResolutionError(f"{url}: the port is not a number") from None
-        try:
-            literal = ipaddress.ip_address(host)
-        except ValueError:
-            literal = None
-        if literal is not None and not loopback_ok:
+        if _is_ip_literal(host) and not loopback_ok:
             raise ResolutionError(f"{url}: IP address literals are refused; use a host name")
         if loopback_ok:
             address = host
@@ -176,11 +224,14 @@ class NetworkResolver:
         """GET ``url`` once, within the policy; the JSON object it holds."""
         scheme, host, port, address, path = self._target(url)
         deadline = self._clock() + self.policy.total_timeout
+        too_slow = f"{url} took longer than {self.policy.total_timeout} s"
         try:
             sock = socket.create_connection((address, port), timeout=self.policy.connect_timeout)
         except OSError as error:
             raise ResolutionError(f"{url}: could not connect ({error})") from None
+        watchdog = None
         try:
+            watchdog = _Watchdog(sock, self._remaining(deadline, url))
             if scheme == "https":
                 sock.settimeout(self._remaining(deadline, url))
                 sock = self._ssl_context.wrap_socket(sock, server_hostname=host)
@@ -195,10 +246,18 @@ class NetworkResolver:
             if response.status != 200:
                 raise ResolutionError(f"{url} answered HTTP {response.status}")
             body = self._read(response, sock, deadline, url)
-        except (OSError, http.client.HTTPException) as error:
+        except (OSError, http.client.HTTPException, ResolutionError) as error:
+            if (watchdog is not None and watchdog.fired) or isinstance(error, TimeoutError):
+                raise ResolutionError(too_slow) from None  # not what a cut connection looked like
+            if isinstance(error, ResolutionError):
+                raise
             raise ResolutionError(f"{url}: {type(error).__name__}: {error}") from None
         finally:
+            if watchdog is not None:
+                watchdog.stop()
             sock.close()
+        if watchdog is not None and watchdog.fired:  # the body ended as the connection was cut
+            raise ResolutionError(too_slow)
         return self._parse(body, url)
 
     def _remaining(self, deadline: float, url: str) -> float:
