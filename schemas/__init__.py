@@ -2,6 +2,7 @@
 mode, and the OB 3.0 JSON Schemas. Imports nothing else of ours: every other package stands on it.
 """
 
+from schemas import _pyld_caches  # noqa: F401 - first: makes pyld's shared caches thread-safe
 from schemas.canonical import (
     DEFAULT_BUDGET,
     CanonicalizationBudget,
