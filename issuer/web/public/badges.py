@@ -29,7 +29,7 @@ from verifier.verification import verify
 from verifier.web.pages import CHECK_TITLES, STATUS_WORDS
 
 bp = Blueprint("public", __name__)
-DOWNLOAD_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+DOWNLOAD_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 @dataclass(frozen=True)
