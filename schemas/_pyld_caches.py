@@ -1,11 +1,13 @@
 """Make pyld's module-level context caches safe to share between threads.
 
 pyld 3.3 keeps resolved contexts and inverse contexts in two ``cachetools.LRUCache`` objects
-at module level. LRUCache is not thread-safe: ``get`` checks ``key in cache`` and then reads
+at module level, and each cached ``ResolvedContext`` holds one more. LRUCache is not thread-safe: ``get`` checks ``key in cache`` and then reads
 it, so another thread's eviction in between raises ``KeyError`` (the key is a context's
-``_uuid``) out of the middle of expansion or compaction. A threaded server verifying several
-credentials at once hit exactly that. The caches are swapped once for the same LRU behind a
-lock; pyld reads the module attributes at call time, so every later call uses them.
+``_uuid``), and two evictions at once raise "OrderedDict mutated during iteration", out of the
+middle of expansion or compaction. A threaded server verifying several
+credentials at once hit exactly that. The caches (and the class ResolvedContext
+builds its cache from) are swapped for the same LRU behind a lock before any processing; pyld
+reads these module attributes at call time.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import threading
 from typing import Any
 
 from cachetools import LRUCache
-from pyld import jsonld
+from pyld import jsonld, resolved_context
 
 
 class LockedLRUCache(LRUCache):
@@ -59,6 +61,8 @@ def install() -> None:
         jsonld._resolved_context_cache = LockedLRUCache(jsonld.RESOLVED_CONTEXT_CACHE_MAX_SIZE)
     if not isinstance(jsonld._inverse_context_cache, LockedLRUCache):
         jsonld._inverse_context_cache = LockedLRUCache(jsonld.INVERSE_CONTEXT_CACHE_MAX_SIZE)
+    # Each cached ResolvedContext keeps its own LRU of processed contexts, shared as well.
+    resolved_context.LRUCache = LockedLRUCache
 
 
 install()
