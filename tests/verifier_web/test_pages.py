@@ -105,3 +105,16 @@ def test_qr_landing_page_of_a_revoked_badge_is_red(client, issue):
 def test_unknown_ids_are_not_found(client):
     assert client.get("/verify/6f1c1d1e-8d39-4c5b-9b43-2d3c8a4c2f10").status_code == 404
     assert client.get("/verify/1").status_code == 404
+
+
+def test_an_oversized_upload_gets_the_page_with_a_message(client, app):
+    html = client.get("/verify").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    huge = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * (app.config["MAX_CONTENT_LENGTH"] + 10))
+    response = client.post(
+        "/verify",
+        data={"file": (huge, "badge.png"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "The upload is larger than" in response.get_data(as_text=True)

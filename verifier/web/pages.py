@@ -51,6 +51,12 @@ def _badge_page(uuid: str) -> str | None:
     return url_for("public.badge", credential_id=uuid)
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """Raised before the view when the CSRF check reads an oversized form."""
+    return _render(413, error=f"The upload is larger than {request.max_content_length} bytes.")
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page() -> tuple[str, int]:
     if request.method == "GET":
