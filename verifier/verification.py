@@ -240,42 +240,27 @@ def _check_json_ld(credential: dict[str, Any], checks: _Checks) -> None:
 
 
 def _find_method(document: dict[str, Any], method_id: str) -> dict[str, Any] | None:
-    doc_id = document.get("id")
-    for method in _as_list(document.get("verificationMethod")) + _as_list(
+    """The verification method ``method_id`` names in its controller document."""
+    candidates = _as_list(document.get("verificationMethod")) + _as_list(
         document.get("assertionMethod")
-    ):
-        if not isinstance(method, dict):
-            continue
-        candidate = method.get("id")
-        if isinstance(candidate, str) and candidate.startswith("#") and isinstance(doc_id, str):
-            candidate = doc_id + candidate
-        if candidate == method_id:
+    )
+    for method in candidates:
+        if isinstance(method, dict) and _absolute(document, method.get("id")) == method_id:
             return method
-    # A bare did:key names its one key (the DID document has exactly one method).
-    if (
-        "#" not in method_id
-        and isinstance(doc_id, str)
-        and doc_id.startswith("did:key:")
-        and doc_id == method_id
-    ):
+    # A bare did:key names its one key (its DID document has exactly one method).
+    if method_id.startswith("did:key:") and method_id == document.get("id"):
         methods = _as_list(document.get("verificationMethod"))
         return methods[0] if len(methods) == 1 else None
     return None
 
 
 def _is_assertion_method(document: dict[str, Any], method: dict[str, Any]) -> bool:
-    doc_id = document.get("id")
-    for entry in _as_list(document.get("assertionMethod")):
-        reference = entry.get("id") if isinstance(entry, dict) else entry
-        if isinstance(reference, str) and reference.startswith("#") and isinstance(doc_id, str):
-            reference = doc_id + reference
-        if reference == method.get("id") or (
-            isinstance(reference, str)
-            and reference.startswith("#")
-            and method.get("id", "").endswith(reference)
-        ):
-            return True
-    return False
+    """The controller lists ``method`` under ``assertionMethod`` (by reference or embedded)."""
+    method_id = _absolute(document, method.get("id"))
+    return any(
+        _absolute(document, entry.get("id") if isinstance(entry, dict) else entry) == method_id
+        for entry in _as_list(document.get("assertionMethod"))
+    )
 
 
 @dataclass(frozen=True)
@@ -563,28 +548,23 @@ def _check_recipient(credential: dict[str, Any], email: str | None, checks: _Che
         checks.add("recipient", "failed", "The credential was not awarded to this email address")
 
 
+def _endorsement_holders(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where OB 3.0 puts endorsements: the credential, its issuer and its achievement."""
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    holders = (credential, credential.get("issuer"), achievement)
+    return [holder for holder in holders if isinstance(holder, dict)]
+
+
 def _check_endorsements(
     credential: dict[str, Any], context: VerificationContext, checks: _Checks
 ) -> None:
-    endorsements = []
-    for holder in (
-        credential,
-        credential.get("issuer"),
-        (credential.get("credentialSubject") or {}).get("achievement")
-        if isinstance(credential.get("credentialSubject"), dict)
-        else None,
-    ):
-        if isinstance(holder, dict):
-            endorsements += [
-                ParsedInput("ldp", e)
-                for e in _as_list(holder.get("endorsement"))
-                if isinstance(e, dict)
-            ]
-            endorsements += [
-                ParsedInput("jwt", None, e)
-                for e in _as_list(holder.get("endorsementJwt"))
-                if isinstance(e, str)
-            ]
+    endorsements = [
+        ParsedInput("ldp", item) if isinstance(item, dict) else ParsedInput("jwt", None, item)
+        for holder in _endorsement_holders(credential)
+        for item in _as_list(holder.get("endorsement")) + _as_list(holder.get("endorsementJwt"))
+        if isinstance(item, dict | str)
+    ]
     if not endorsements:
         checks.add("endorsements", "skipped", "No endorsements")
         return
