@@ -17,6 +17,7 @@ from schemas.safe_mode import (
     SafeModeViolation,
     check_compact_form,
     check_safe_mode,
+    json_ld_problems,
     require_safe_mode,
 )
 from schemas.validation import SchemaViolation, validate_credential, validate_profile
@@ -36,6 +37,7 @@ __all__ = [
     "check_safe_mode",
     "document_loader",
     "is_pinned",
+    "json_ld_problems",
     "pinned_contexts",
     "require_safe_mode",
     "validate_credential",

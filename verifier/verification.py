@@ -24,7 +24,7 @@ from keys.proofs import (
 from keys.proofs.jose import DecodedJws, key_carrying_headers
 from schemas.canonical import CanonicalizationError
 from schemas.loader import VC_V1, VC_V2, ContextNotPinned, is_pinned
-from schemas.safe_mode import check_compact_form, check_safe_mode
+from schemas.safe_mode import json_ld_problems
 from schemas.validation import validate_credential
 from verifier.inputs import ParsedInput
 from verifier.limits import DEFAULT_LIMITS, InputLimits
@@ -216,7 +216,7 @@ def _check_json_ld(credential: dict[str, Any], checks: _Checks) -> None:
         checks.add("json-ld", "skipped", "Skipped: the contexts are not usable")
         return
     try:
-        problems = check_safe_mode(credential) + check_compact_form(credential)
+        problems = json_ld_problems(credential)
     except ContextNotPinned as error:
         checks.add("json-ld", "failed", str(error))
         return
