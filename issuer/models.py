@@ -327,3 +327,35 @@ def _audit_log_is_append_only(session: Session, flush_context: Any, instances: A
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEvent):
             raise PermissionError("audit events are append-only")
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboundMessage(Base):
+    """One e-mail in the outbox: queued in the same transaction as what caused it (an award,
+    an invitation), then delivered outside the request by ``issuer.notifications``. The row is
+    the delivery record the admin sees: queued, sent, or failed with the reason."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)  # e.g. "award.issued"
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(
+        _enum(MessageStatus, "message_status"), default=MessageStatus.QUEUED, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"), index=True)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
