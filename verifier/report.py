@@ -36,6 +36,11 @@ class CredentialSummary:
     status: str = (
         "unknown"  # "active", "revoked", "suspended", "expired", "not yet valid", "unknown"
     )
+    # Trust, apart from the proof: whether the issuer is in the Alliance's signed registry of
+    # recognized issuers (None: not checked), and the names of endorsers whose endorsement
+    # credential verified with the endorser's own key.
+    issuer_recognized: bool | None = None
+    endorsers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class VerificationReport:
     def to_json(self) -> dict[str, Any]:
         summary = asdict(self.credential)
         summary["types"] = list(self.credential.types)
+        summary["endorsers"] = list(self.credential.endorsers)
         return {
             "verified": self.verified,
             "checks": [asdict(check) for check in self.checks],
