@@ -21,9 +21,10 @@ def blueprints() -> list[Blueprint]:
 
 def init_app(app: Flask) -> None:
     """Security headers, the signed-in user, CSRF, then the blueprints."""
-    from issuer.web import auth, csrf, security
+    from issuer.web import auth, csrf, error_pages, security
 
     security.init_app(app)
+    error_pages.init_app(app)  # site-wide pages for errors no blueprint answers itself
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
     for blueprint in blueprints():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -12,6 +13,10 @@ class StoredCredential:
     credential: dict[str, Any]  # JSON-LD with its Data Integrity proof
     jwt: str | None
     uuid: str  # the credential id without "urn:uuid:", as used in /verify/<uuid>
+    # For the verdict: the holder's name only when they consented to show it, and when the
+    # issuer revoked the credential (UTC), which the status list does not say.
+    holder_name: str | None = None
+    revoked_at: datetime | None = None
 
 
 class StoredCredentials(Protocol):
