@@ -43,57 +43,34 @@ STATUS_WORDS = {
 
 # What a person can do about input the verifier cannot read, by a phrase of the verifier's
 # own (technical) message, first match wins; the technical message stays folded beside it.
+_DAMAGED_IMAGE = "This image is damaged or is not a badge image we can read."
 _PLAIN_ERRORS = (
-    (
-        "email must be",
-        "That email address does not look right: it should look like name@example.org.",
-    ),
-    (
-        "no credential was given",
-        "Paste the text of a badge, or choose a badge file, then press Verify.",
-    ),
+    ("email must be", "That email address does not look right: it should look like name@example.org."),
+    ("no credential was given", "Paste the text of a badge, or choose a badge file, then press Verify."),
     ("uploaded file is empty", "The file you chose is empty. Choose the badge file again."),
-    (
-        "encrypted",
-        "This badge is encrypted, so it cannot be checked here. Ask the holder for an unencrypted copy.",
-    ),
-    (
-        "carries no Open Badges credential",
-        "This picture has no badge inside it: it may be a plain image of the badge. "
-        "Ask the holder for the badge file they downloaded, or for the link on their badge card.",
-    ),
-    (
-        "more than one Open Badges credential",
-        "This picture holds more than one badge, so we cannot tell which one to check.",
-    ),
-    ("PNG", "This image is damaged or is not a badge image we can read."),
-    ("SVG", "This image is damaged or is not a badge image we can read."),
-    ("iTXt", "This image is damaged or is not a badge image we can read."),
-    ("compressed", "This image is damaged or is not a badge image we can read."),
-    ("openbadges:credential", "This image is damaged or is not a badge image we can read."),
-    (
-        "JWT",
-        "The badge text is damaged or uses a signing method we refuse for safety. Copy it again in full.",
-    ),
-    (
-        "must be a JSON object",
-        "This text is not a badge: a badge's text starts with { and ends with }.",
-    ),
-    (
-        "not valid JSON",
-        "The badge text is incomplete or damaged. Copy the whole badge again, from the first { to the last }.",
-    ),
+    ("encrypted", "This badge is encrypted, so it cannot be checked here. "
+     "Ask the holder for an unencrypted copy."),
+    ("carries no Open Badges credential", "This picture has no badge inside it: it may be a plain "
+     "image of the badge. Ask the holder for the badge file they downloaded, or for the link on "
+     "their badge card."),
+    ("more than one Open Badges credential", "This picture holds more than one badge, so we "
+     "cannot tell which one to check."),
+    ("neither a JSON credential", "We could not find a badge in this. Paste the badge's full text "
+     "(it starts with { or eyJ), or upload the badge image (PNG or SVG) or file you received."),
+    ("not UTF-8 text", "We could not find a badge in this file. Upload the badge image (PNG or "
+     "SVG) or the badge file you received."),
+    ("PNG", _DAMAGED_IMAGE),
+    ("SVG", _DAMAGED_IMAGE),
+    ("iTXt", _DAMAGED_IMAGE),
+    ("compressed", _DAMAGED_IMAGE),
+    ("openbadges:credential", _DAMAGED_IMAGE),
+    ("JWT", "The badge text is damaged or uses a signing method we refuse for safety. "
+     "Copy it again in full."),
+    ("must be a JSON object", "This text is not a badge: a badge's text starts with { and ends with }."),
+    ("not valid JSON", "The badge text is incomplete or damaged. Copy the whole badge again, "
+     "from the first { to the last }."),
     ("JSON", "The badge text is damaged or far larger than any badge. Copy the whole badge again."),
-    (
-        "neither a JSON credential",
-        "We could not find a badge in this. Paste the badge's full text (it starts with { or eyJ), "
-        "or upload the badge image (PNG or SVG) or file you received.",
-    ),
-    (
-        "not UTF-8 text",
-        "We could not find a badge in this file. Upload the badge image (PNG or SVG) or the badge file you received.",
-    ),
-)
+)  # fmt: skip
 
 
 def plain_error(error: UnusableInput, limits: InputLimits) -> str:
