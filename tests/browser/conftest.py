@@ -159,7 +159,9 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
 @pytest.fixture(scope="session")
 def _axe_source() -> str:
     if not AXE.exists():
-        pytest.skip(f"the accessibility check needs axe-core at {AXE} (npm ci --prefix tests/browser)")
+        pytest.skip(
+            f"the accessibility check needs axe-core at {AXE} (npm ci --prefix tests/browser)"
+        )
     return AXE.read_text(encoding="utf-8")
 
 
@@ -200,9 +202,9 @@ def fits_viewport() -> Callable[[Any], None]:
     """``fits_viewport(page)``: nothing on the page is wider than the viewport."""
 
     def check(page: Any) -> None:
-        widths = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], (
+            f"{page.url} is {widths[0]} px wide in a {widths[1]} px viewport"
         )
-        assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide in a {widths[1]} px viewport"
 
     return check
