@@ -149,6 +149,15 @@ def test_every_admin_page(page, live_server, axe_check, fits_viewport, screensho
         for name, path in paths.items():
             check_every_width(page, name, _goto(page, path), axe_check, fits_viewport, screenshot)
         if email == LINCOLN:
+            # A flash message: a live region around a real list (valid list semantics).
+            page.goto(f"/admin/pathways/lincoln-health/students/{diego}")
+            card = page.locator("#criterion-hipaa-privacy-training")
+            card.get_by_label("Met", exact=True).check()
+            card.get_by_role("button", name="Record “HIPAA and patient-privacy training”").click()
+            flash = page.locator("[role=status] > ul.flashes > li.flash")
+            assert "Recorded" in flash.first.inner_text()
+            assert page.locator("ul[role], li[role]").count() == 0
+            axe_check(page)
             check_every_width(
                 page, "bulk-preview", bulk_preview, axe_check, fits_viewport, screenshot
             )
