@@ -36,6 +36,11 @@ _NOT_GENUINE_BECAUSE = {
 }
 
 
+# Proof failures that say nothing about the credential itself: the key needed the network, or
+# the document could not be checked within its bounds (verifier.verification's messages).
+_UNCHECKED = ("Could not resolve the signing key offline", " could not be checked: ")
+
+
 def parse_time(value: str | None) -> datetime | None:
     """An XML Schema dateTime (``2026-11-29T20:55:26Z``) as an aware UTC datetime, else None."""
     if not value:
@@ -106,8 +111,9 @@ class Verdict:
 
     @property
     def shows_content(self) -> bool:
-        """False for a credential whose signature failed: nothing it claims is shown."""
-        return self.state != "not-genuine"
+        """False unless the signature verified: nothing an unverified credential claims is
+        shown."""
+        return self.issuer_name is not None
 
 
 def verdict_for(
@@ -136,6 +142,19 @@ def verdict_for(
         summary.valid_until and not valid_until
     )
     shown = summary.issuer_id is not None  # empty when the proof or JSON-LD check failed
+    proof = report.check("proof")
+    if (
+        proof is not None
+        and proof.status == "failed"
+        and any(phrase in proof.message for phrase in _UNCHECKED)
+    ):
+        return Verdict(
+            "unconfirmed",
+            "Could not be checked",
+            "We could not check its signature (the issuer's key was out of reach, or the badge "
+            "is too complex to check safely), so we cannot say whether it is genuine.",
+            recipient_matches=recipient_matches,
+        )
     if not shown or failed - {"status", "validity", "recipient"} or unreadable_dates:
         reason = _NOT_GENUINE_BECAUSE.get(
             "validity" if unreadable_dates else first_failed.id if first_failed else "",

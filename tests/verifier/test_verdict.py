@@ -106,3 +106,15 @@ def test_no_raw_did_in_prose():
     assert issuer_label("  ", "did:web:localhost%3A5000") == "an unnamed issuer at localhost:5000"
     assert issuer_label(None, "did:key:z6Mk") == "an unnamed issuer"
     assert issuer_label("Foreign Community College", "did:key:z6Mk") == "Foreign Community College"
+
+
+def test_a_key_out_of_reach_is_could_not_be_checked_not_an_accusation():
+    checks = tuple(
+        c if c.id != "proof" else Check("proof", "failed", "Could not resolve the signing key "
+                                         "offline: did:web:example.org needs the network")
+        for c in PASSED
+    )  # fmt: skip
+    verdict = verdict_for(VerificationReport(checks, CredentialSummary(format="ldp")), now=NOW)
+    assert (verdict.state, verdict.headline) == ("unconfirmed", "Could not be checked")
+    assert "changed" not in verdict.explanation
+    assert not verdict.shows_content and not verdict.good
