@@ -73,15 +73,20 @@ _PLAIN_ERRORS = (
 )  # fmt: skip
 
 
+def too_large(limits: InputLimits) -> str:
+    """What the size limits mean for a person pasting or uploading a badge."""
+    return (
+        "That is too large to be a badge: a pasted badge can be at most "
+        f"{limits.max_credential_bytes // 1024} KB and a badge image at most "
+        f"{limits.max_image_bytes // (1024 * 1024)} MB."
+    )
+
+
 def plain_error(error: UnusableInput, limits: InputLimits) -> str:
     """The verifier's refusal of ``error`` in words a non-technical person understands."""
     message = str(error)
     if "larger than" in message:
-        return (
-            "That is too large to be a badge: a pasted badge can be at most "
-            f"{limits.max_credential_bytes // 1024} KB and a badge image at most "
-            f"{limits.max_image_bytes // (1024 * 1024)} MB."
-        )
+        return too_large(limits)
     return next(
         (plain for phrase, plain in _PLAIN_ERRORS if phrase in message),
         "We could not read this as a badge. Paste the badge's full text or upload the badge file.",
@@ -92,10 +97,6 @@ def _render(status: int = 200, **values: object) -> tuple[str, int]:
     return render_template(
         "verify/verify.html", check_titles=CHECK_TITLES, status_words=STATUS_WORDS, **values
     ), status
-
-
-def _too_large_message() -> str:
-    return plain_error(UnusableInput("larger than"), verification_context().limits)
 
 
 def _our_record(report: VerificationReport) -> StoredCredential | None:
@@ -130,7 +131,7 @@ def _badge_page(uuid: str) -> str | None:
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     """Raised before the view when the CSRF check reads an oversized form."""
-    return _render(413, error=_too_large_message())
+    return _render(413, error=too_large(verification_context().limits))
 
 
 def _rate_limited() -> bool:
@@ -162,7 +163,7 @@ def verify_page() -> tuple[str, int]:
             pasted=pasted,
         )
     except RequestEntityTooLarge:
-        return _render(413, error=_too_large_message())
+        return _render(413, error=too_large(verification_context().limits))
     except BadRequest as error:
         return _render(400, error=error.description, pasted=pasted)
     report = verify(submission.parsed, context, recipient_email=submission.email)
