@@ -114,8 +114,11 @@ def test_refusals_are_in_plain_words_and_keep_what_was_pasted(client):
         response = client.post("/verify", data={"credential": pasted, "csrf_token": token})
         html = response.data.decode()
         assert response.status_code in (400, 422), pasted
-        message = re.search(r"<p data-error>([^<]*)</p>", html).group(1)
+        message = re.search(r"<p id=\"verify-error\" data-error>([^<]*)</p>", html).group(1)
         assert plain in message, (pasted, message)
         assert "JWS" not in message and "JSON credential" not in message
-        textarea = re.search(r'<textarea id="credential"[^>]*>([^<]*)</textarea>', html).group(1)
+        textarea = re.search(
+            r'<textarea id="credential"[^>]*aria-describedby="verify-error">([^<]*)</textarea>',
+            html,
+        ).group(1)
         assert textarea == pasted.replace('"', "&#34;"), pasted
