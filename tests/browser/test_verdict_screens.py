@@ -99,7 +99,10 @@ def test_revoked_badge_leads_with_the_date_and_offers_only_evidence(
         assert headline == f"Revoked on {plain_date(revoked_on)}"
         assert revoked_on.date() == datetime.now(UTC).date()
         assert "revoked by its issuer" in verdict.inner_text()
+        assert page.locator('[data-field="holder"]').inner_text() == "Joseph Park"
         assert on_first_screen(page, page.locator('[data-field="holder"]'))
+        if path.startswith("/verify/"):
+            assert starts_on_first_screen(page, page.locator("#benefits-heading"))
         assert page.locator('[data-eligible="true"]').count() == 0
         fits_viewport(page)
         axe_check(page)
@@ -122,6 +125,10 @@ def test_expired_badge_says_the_day(page, viewport, issue, screenshot, axe_check
         expired_on = _date_in_words(page.locator('[data-field="headline"] time'))
         assert expired_on < datetime.now(UTC)
         assert page.locator('[data-field="headline"]').inner_text().startswith("Expired on ")
+        assert page.locator('[data-field="holder"]').inner_text() == "Old Timer"
+        assert on_first_screen(page, page.locator('[data-field="holder"]'))
+        if path.startswith("/verify/"):
+            assert starts_on_first_screen(page, page.locator("#benefits-heading"))
         fits_viewport(page)
         axe_check(page)
         screenshot(page, "expired-" + path.split("/")[1])
