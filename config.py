@@ -38,6 +38,7 @@ class Config:
     # Bulk issuance jobs (issuer/jobs): empty runs them in this process (the embedded
     # default); amqp://… (RabbitMQ) or redis://… sends chunks to Dramatiq workers
     JOBS_BROKER_URL = ""
+    JOBS_QUEUE_NAME = "bulk-issuance"  # one queue per deployment sharing a broker
 
 
 class TestConfig(Config):

@@ -443,7 +443,7 @@ def bulk_issue_command(
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     errors: list[str] = []
     if app.config.get("JOBS_BROKER_URL"):
-        executors.QueueExecutor(app.config["JOBS_BROKER_URL"]).submit(job.id, pending)
+        executors.executor_of(app).submit(job.id, pending)
         click.echo(f"Queued {len(pending)} chunk(s) as job {job.token}.")
         if no_wait:
             return

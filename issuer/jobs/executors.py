@@ -88,9 +88,10 @@ class ThreadExecutor:
 class QueueExecutor:
     """Sends each chunk to the Dramatiq queue; the sender needs no task code, only the broker."""
 
-    def __init__(self, broker_url: str) -> None:
+    def __init__(self, broker_url: str, queue_name: str) -> None:
         self.broker = queue.broker_for(broker_url)
-        self.broker.declare_queue(queue.QUEUE_NAME)
+        self.queue_name = queue_name
+        self.broker.declare_queue(queue_name)
 
     def submit(self, job_id: int, chunk_nos: Sequence[int]) -> None:
         import dramatiq
@@ -98,7 +99,7 @@ class QueueExecutor:
         for chunk_no in chunk_nos:
             self.broker.enqueue(
                 dramatiq.Message(
-                    queue_name=queue.QUEUE_NAME,
+                    queue_name=self.queue_name,
                     actor_name=queue.ACTOR_NAME,
                     args=(job_id, chunk_no),
                     kwargs={},
@@ -114,7 +115,7 @@ def executor_of(app: Flask) -> Executor:
     if executor is None:
         url = app.config.get("JOBS_BROKER_URL") or ""
         executor = app.extensions["bulk_executor"] = (
-            QueueExecutor(url) if url else ThreadExecutor(app)
+            QueueExecutor(url, app.config["JOBS_QUEUE_NAME"]) if url else ThreadExecutor(app)
         )
     return executor
 

@@ -19,7 +19,6 @@ import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 
-QUEUE_NAME = "bulk-issuance"
 ACTOR_NAME = "issue_bulk_chunk"
 MAX_RETRIES = 8
 TIME_LIMIT_MS = 10 * 60 * 1000  # a chunk of 500 signs in about a second; ten minutes is a hang
@@ -34,13 +33,15 @@ def broker_for(url: str) -> dramatiq.Broker:
     raise ValueError(f"JOBS_BROKER_URL must be amqp://… or redis://…, not {url.split(':')[0]!r}")
 
 
-def chunk_actor(broker: dramatiq.Broker, task: Callable[[int, int], Any]) -> dramatiq.Actor:
-    """Declare the chunk task on ``broker`` (senders and workers declare the same actor)."""
+def chunk_actor(
+    broker: dramatiq.Broker, queue_name: str, task: Callable[[int, int], Any]
+) -> dramatiq.Actor:
+    """Declare the chunk task on ``broker``'s queue ``queue_name`` (``JOBS_QUEUE_NAME``)."""
     return dramatiq.actor(
         task,
         broker=broker,
         actor_name=ACTOR_NAME,
-        queue_name=QUEUE_NAME,
+        queue_name=queue_name,
         max_retries=MAX_RETRIES,
         min_backoff=1_000,
         max_backoff=60_000,

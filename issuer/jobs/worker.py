@@ -33,4 +33,4 @@ def issue_bulk_chunk(job_id: int, chunk_no: int) -> None:
         )
 
 
-issue_chunk = queue.chunk_actor(broker, issue_bulk_chunk)
+issue_chunk = queue.chunk_actor(broker, app.config["JOBS_QUEUE_NAME"], issue_bulk_chunk)
