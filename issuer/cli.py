@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.serving import run_simple
 
 from badge_definitions import BadgeDefinitionError
-from issuer import demo
 from issuer.database import get_engine, get_session, is_at_head, upgrade
 from issuer.jobs import bulk as bulk_jobs
 from issuer.jobs import executors
@@ -490,6 +489,8 @@ def _refuse_in_production() -> None:
 
 
 def _print_logins() -> None:
+    from issuer import demo  # demo data is loaded only by the commands that use it
+
     click.echo("Demo sign-ins:")
     for login in demo.DEMO_LOGINS:
         click.echo(f"  {login.role:<17} {login.email:<34} {login.password:<22} ({login.scope})")
@@ -499,6 +500,8 @@ def _print_logins() -> None:
 @_explained
 def seed_command() -> None:
     """Add the demo network (pathways, students, awards, sign-ins) unless already there."""
+    from issuer import demo
+
     _refuse_in_production()
     session = get_session()
     created = demo.seed(session, signer=current_signer(), site=current_site(), now=_now())
@@ -513,6 +516,8 @@ def seed_command() -> None:
 @_explained
 def run_command(host: str, port: int) -> None:
     """Upgrade the database, create development keys and demo data if missing, then serve."""
+    from issuer import demo
+
     _refuse_in_production()
     upgrade(get_engine())
     signer = current_signer()

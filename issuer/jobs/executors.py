@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from issuer.database import get_session
-from issuer.jobs import bulk, queue
+from issuer.jobs import bulk
 from issuer.services.issuance import IssuerSite
 
 if TYPE_CHECKING:
@@ -89,12 +89,16 @@ class QueueExecutor:
     """Sends each chunk to the Dramatiq queue; the sender needs no task code, only the broker."""
 
     def __init__(self, broker_url: str, queue_name: str) -> None:
+        from issuer.jobs import queue  # Dramatiq and its broker clients: only when configured
+
         self.broker = queue.broker_for(broker_url)
         self.queue_name = queue_name
         self.broker.declare_queue(queue_name)
 
     def submit(self, job_id: int, chunk_nos: Sequence[int]) -> None:
         import dramatiq
+
+        from issuer.jobs import queue
 
         for chunk_no in chunk_nos:
             self.broker.enqueue(
