@@ -437,8 +437,9 @@ def bulk_issue_command(
                 f"{len(check.failed)} row(s) have errors: fix the file, "
                 "or use --issue-valid-rows to issue the others"
             )
+    job.submitted_at = job.submitted_at or _now()
     pending = bulk_jobs.pending_chunks(session, job)
-    session.rollback()
+    session.commit()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     errors: list[str] = []
     if app.config.get("JOBS_BROKER_URL"):
@@ -546,7 +547,10 @@ def run_command(host: str, port: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the issuer's command groups (``db`` is registered by ``issuer.database``)."""
+    from issuer.jobs.cli import jobs_cli
+
     for group in (
+        jobs_cli,
         badges_cli,
         pathways_cli,
         users_cli,
