@@ -113,14 +113,14 @@ def _cli_environment(database_url: str, keys_dir: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("moment", "commits_before_death"),
-    [("after-commit", 5), ("mid-row", 6)],
+    [("after-commit", 6), ("mid-row", 7)],
     ids=["killed-between-chunks", "killed-while-signing-a-chunk"],
 )
 def test_a_killed_bulk_issue_resumes_with_the_same_command(
     world, database_url, tmp_path, moment, commits_before_death
 ):
     """The process dies without any clean-up (``os._exit``, as SIGKILL or a power cut would)
-    after two chunks of two rows committed (commit 1 opens the job; each chunk commits its
+    after two chunks of two rows committed (commits 1 and 2 open and start the job; each chunk commits its
     status-list block, then its awards), either between chunks or while signing the third
     chunk, whose block of indexes is already reserved. ``flask --app wsgi awards bulk-issue``
     with the same file then resumes the same job: each row is issued once, and the third
