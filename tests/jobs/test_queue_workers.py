@@ -46,11 +46,16 @@ def _rabbitmq_up() -> bool:
     return False
 
 
-pytestmark = [
-    pytest.mark.postgres,
-    on_postgres,
-    pytest.mark.skipif(not _rabbitmq_up(), reason="needs RabbitMQ on 127.0.0.1:5672"),
-]
+@pytest.fixture(autouse=True)
+def _rabbitmq() -> None:
+    """RabbitMQ must answer; CI (REQUIRE_SERVICES=1) fails loudly instead of skipping."""
+    if not _rabbitmq_up():
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail("RabbitMQ does not answer on 127.0.0.1:5672 (rabbitmq-server -detached)")
+        pytest.skip("needs RabbitMQ on 127.0.0.1:5672")
+
+
+pytestmark = [pytest.mark.postgres, on_postgres]
 
 
 def _cohort(world: Any, size: int) -> bytes:
