@@ -21,7 +21,7 @@ def test_unknown_pages_get_the_site_layout_and_words(client, path, words):
     response = client.get(path)
     html = response.get_data(as_text=True)
     assert response.status_code == 404 and response.mimetype == "text/html"
-    assert '<link rel="stylesheet" href="/static/app.css">' in html
+    assert '<link rel="stylesheet" href="/static/app.css?v=' in html
     assert "<h1" in html and words in html
     assert 'href="/verify"' in html  # a way on
 
