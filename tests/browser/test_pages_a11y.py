@@ -162,7 +162,7 @@ def test_every_admin_page(page, live_server, axe_check, fits_viewport, screensho
                 page, "bulk-preview", bulk_preview, axe_check, fits_viewport, screenshot
             )
             page.get_by_role("button", name="Issue the valid rows (1)").click()
-            page.locator("#bulk-progress[data-state=finished]").wait_for()
+            page.locator("#bulk-progress[data-state=finished]").wait_for(timeout=30_000)
             job = page.url
             check_every_width(
                 page, "bulk-finished", _goto(page, job), axe_check, fits_viewport, screenshot
