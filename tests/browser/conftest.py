@@ -175,6 +175,7 @@ def axe_check(_axe_source: str) -> Callable[..., list[dict[str, Any]]]:
     """
 
     def check(page: Any) -> list[dict[str, Any]]:
+        page.wait_for_load_state("load")
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.evaluate(f"() => {{ {_axe_source}\n }}")
         results = page.evaluate(
@@ -202,6 +203,7 @@ def fits_viewport() -> Callable[[Any], None]:
     """``fits_viewport(page)``: nothing on the page is wider than the viewport."""
 
     def check(page: Any) -> None:
+        page.wait_for_load_state("load")  # the stylesheet applied: unstyled pages are wider
         widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1], (
             f"{page.url} is {widths[0]} px wide in a {widths[1]} px viewport"

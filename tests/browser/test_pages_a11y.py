@@ -52,7 +52,8 @@ def test_every_public_page(page, live_server, axe_check, fits_viewport, screensh
         def run():
             page.goto("/verify")
             page.fill("#credential", text)
-            page.get_by_role("button", name="Verify").click()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Verify").click()
             page.locator("[data-verdict], [data-error]").first.wait_for()
 
         return run
