@@ -148,15 +148,9 @@ def check_eligibility(
     session: Session, *, student: Student, badge: BadgeDefinitionRecord, now: datetime
 ) -> eligibility.EligibilityResult:
     """Gather the facts from the database and apply :func:`issuer.eligibility.check`."""
-    pathway = student.pathway
     return eligibility.check(
         student_name=student.name,
-        pathway=eligibility.PathwayFacts(
-            name=pathway.name,
-            sector=pathway.sector,
-            certification_level=str(pathway.certification_level),
-            certification_expires_on=pathway.certification_expires_on,
-        ),
+        pathway=eligibility.PathwayFacts.of(student.pathway),
         badge=definition_of(badge),
         criteria_met={r.criterion_key: r.met for r in criterion_results(session, student, badge)},
         held_awards=[
