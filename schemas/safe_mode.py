@@ -25,7 +25,11 @@ naming any other context is reported and not expanded.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,8 +86,48 @@ def check_compact_form(document: Mapping[str, Any]) -> list[SafeModeProblem]:
 
 def json_ld_problems(document: Mapping[str, Any]) -> list[SafeModeProblem]:
     """What both checks find, from one expansion (the verifier's hot path)."""
-    inspection = _inspect(document)
+    inspection = _inspect_remembered(document)
     return _sorted(inspection.unsafe | inspection.compact)
+
+
+def lost_in_expansion(document: Mapping[str, Any]) -> list[SafeModeProblem]:
+    """What JSON-LD 1.1 safe mode itself rejects: every key or type expansion drops or leaves
+    a relative IRI, every keyword-like key it ignores, and any failure to expand, sorted by path.
+
+    Narrower than :func:`check_safe_mode`, which also refuses inline contexts, ``@vocab`` and
+    ``@base`` and terms defined only through ``@vocab`` (our verifier's policy): what they
+    define is signed, as absolute IRIs. This is
+    the check for every view a proof hashes (the view loses nothing the JSON shows).
+    """
+    inspection = _inspect_remembered(document)
+    return _sorted(inspection.unsafe - inspection.policy)
+
+
+_MEMO_SIZE = 256
+_memo: OrderedDict[bytes, _Inspection] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _inspect_remembered(document: Any) -> _Inspection:
+    """``_inspect``, remembered for the last :data:`_MEMO_SIZE` documents by SHA-256 of their
+    key-sorted JSON (the answer is a pure function of it): the verifier's ``json-ld`` check and
+    the proof suites' check of the same hashed view expand it once."""
+    try:
+        text = json.dumps(document, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return _inspect(document)
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    with _memo_lock:
+        known = _memo.get(key)
+        if known is not None:
+            _memo.move_to_end(key)
+            return known
+    inspection = _inspect(document)
+    with _memo_lock:
+        _memo[key] = inspection
+        if len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return inspection
 
 
 def require_safe_mode(document: Mapping[str, Any]) -> None:
@@ -97,6 +141,8 @@ def require_safe_mode(document: Mapping[str, Any]) -> None:
 class _Inspection:
     unsafe: set[SafeModeProblem] = field(default_factory=set)
     compact: set[SafeModeProblem] = field(default_factory=set)
+    # the part of ``unsafe`` that is our policy, not loss: inline contexts, @vocab
+    policy: set[SafeModeProblem] = field(default_factory=set)
     expanded: bool = False
 
 
@@ -188,21 +234,20 @@ def _check_context(value: Any, path: _Path, inspection: _Inspection) -> bool:
                 )
                 loadable = False
         elif isinstance(entry, Mapping):
-            inspection.unsafe.add(
-                SafeModeProblem(
-                    where,
-                    "inline (embedded) context: only the pinned context URLs may define terms",
-                )
+            inline = SafeModeProblem(
+                where, "inline (embedded) context: only the pinned context URLs may define terms"
             )
+            inspection.unsafe.add(inline)
+            inspection.policy.add(inline)
             for keyword in ("@vocab", "@base"):
                 if keyword in entry:
-                    inspection.unsafe.add(
-                        SafeModeProblem(
-                            json_path((*entry_path, keyword)),
-                            f"'{keyword}' in a context makes undefined terms or relative IRIs "
-                            "look defined",
-                        )
+                    problem = SafeModeProblem(
+                        json_path((*entry_path, keyword)),
+                        f"'{keyword}' in a context makes undefined terms or relative IRIs "
+                        "look defined",
                     )
+                    inspection.unsafe.add(problem)
+                    inspection.policy.add(problem)
         elif entry is not None:
             inspection.unsafe.add(SafeModeProblem(where, "a context must be a URL or an object"))
             loadable = False
@@ -268,6 +313,12 @@ class _InspectingProcessor(JsonLdProcessor):
     def _unsafe(self, path: _Path, message: str) -> None:
         self._inspection.unsafe.add(SafeModeProblem(json_path(path), message))
 
+    def _by_vocab(self, path: _Path, message: str) -> None:
+        """Defined only through ``@vocab``: signed (as an absolute IRI) but refused by policy."""
+        problem = SafeModeProblem(json_path(path), message)
+        self._inspection.unsafe.add(problem)
+        self._inspection.policy.add(problem)
+
     def _not_compact(self, path: _Path, message: str) -> None:
         self._inspection.compact.add(SafeModeProblem(json_path(path), message))
 
@@ -301,7 +352,7 @@ class _InspectingProcessor(JsonLdProcessor):
 
     def _check_undefined_key(self, ctx, key: str, iri: str, key_path: _Path) -> None:
         if ":" not in key:
-            self._unsafe(key_path, _vocab_message(f"property '{key}'", iri))
+            self._by_vocab(key_path, _vocab_message(f"property '{key}'", iri))
             return
         self._not_compact(
             key_path,
@@ -343,7 +394,7 @@ class _InspectingProcessor(JsonLdProcessor):
                     f"IRI '{iri}', which pyld resolves against '{DEFAULT_BASE_IRI}')",
                 )
             elif item not in mappings and ":" not in item:
-                self._unsafe(item_path, _vocab_message(f"type '{item}'", iri))
+                self._by_vocab(item_path, _vocab_message(f"type '{item}'", iri))
             elif item not in mappings:
                 self._not_compact(
                     item_path,

@@ -16,8 +16,9 @@ from typing import Any
 
 from keys.keypairs import KeyPair, PublicKey
 from keys.multibase import MultibaseError, decode_base58btc, encode_base58btc
-from keys.proofs.errors import MalformedProof, SignatureInvalid
+from keys.proofs.errors import MalformedProof, SignatureInvalid, UnsafeJsonLd
 from schemas.canonical import canonicalize as rdfc_canonicalize
+from schemas.safe_mode import lost_in_expansion
 
 Canonicalize = Callable[[dict[str, Any]], str]
 
@@ -41,9 +42,33 @@ def proof_configuration(proof: dict[str, Any], context: Any) -> dict[str, Any]:
     return configuration
 
 
+def require_safe_view(view: dict[str, Any], name: str) -> None:
+    """Raise :class:`UnsafeJsonLd` unless ``view`` passes JSON-LD safe mode.
+
+    Verifying, a suite checks the proof configuration and, when the proof's own ``@context``
+    differs from the document's, the document as hashed under it. The document under its own
+    ``@context`` is the view the verifier's ``json-ld`` check inspects (the same remembered
+    inspection), which reports what is wrong in the document's own words and keeps the
+    credential from being shown or verified. Either way no hashed view goes unchecked: a term
+    its context leaves undefined would be dropped by expansion (a relative IRI too), so the
+    signature would not cover it while a JSON reader still sees it (VC Data Integrity 1.0 §4.4 step 4 hashes the document under the proof's own ``@context``,
+    which may be shorter than the document's; VC DM 2.0 §4.1 asks every term to be defined).
+    ``name`` says which view, for the message.
+    """
+    problems = lost_in_expansion(view)
+    if problems:
+        shown = "; ".join(f"{p.path}: {p.message}" for p in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise UnsafeJsonLd(
+            f"the {name} as signed leaves terms undefined, so the signature would not cover "
+            f"them: {shown}{more}"
+        )
+
+
 def hash_data(
     document: dict[str, Any], configuration: dict[str, Any], canonicalize: Canonicalize
 ) -> bytes:
+    """SHA-256(canonical proof configuration) ‖ SHA-256(canonical document)."""
     proof_hash = hashlib.sha256(canonicalize(configuration).encode("utf-8")).digest()
     document_hash = hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
     return proof_hash + document_hash
@@ -94,5 +119,8 @@ def verify_hash(
     context = check_context_prefix(document, proof)
     unsecured_document = unsecured(document) | {"@context": context}
     configuration = proof_configuration(proof, context)
+    require_safe_view(configuration, "proof configuration")
+    if context != document.get("@context"):
+        require_safe_view(unsecured_document, "document under the proof's @context")
     if not public_key.verify(signature, hash_data(unsecured_document, configuration, canonicalize)):
         raise SignatureInvalid("the signature does not match the credential and the key")
