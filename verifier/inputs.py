@@ -150,12 +150,15 @@ def parse_text(
         raise UnusableInput("encrypted JWTs (JWE) are not accepted")
     if not _JWS_PATTERN.match(stripped):
         raise UnusableInput("input is neither a JSON credential nor a compact JWS")
-    _check_jws_json(stripped, limits)
+    check_jws_json(stripped, limits)
     return ParsedInput("jwt", None, stripped, source)
 
 
-def _check_jws_json(token: str, limits: InputLimits) -> None:
+def check_jws_json(token: str, limits: InputLimits = DEFAULT_LIMITS) -> None:
     """Hold a JWS's header and payload to the same strict JSON rules as a JSON-LD credential.
+
+    Raises UnusableInput naming the refused part. Run on every compact JWS the verifier reads:
+    presented ones here, endorsement JWTs and any other by :func:`verifier.verification.verify`.
 
     The proof layer parses them with plain ``json.loads``, which takes duplicate keys (which
     one wins?), NaN and 1e999999, and recurses without limit on deep nesting. A segment that

@@ -26,7 +26,7 @@ from schemas.canonical import CanonicalizationError
 from schemas.loader import VC_V1, VC_V2, ContextNotPinned, is_pinned
 from schemas.safe_mode import json_ld_problems
 from schemas.validation import validate_credential
-from verifier.inputs import ParsedInput
+from verifier.inputs import ParsedInput, UnusableInput, check_jws_json
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 from verifier.recipient import email_matches
 from verifier.report import Check, CredentialSummary, VerificationReport
@@ -105,8 +105,11 @@ def verify(
     credential = parsed.credential
     if parsed.kind == "jwt":
         try:
+            # The strict reader first: decode_compact's plain json.loads takes duplicate keys
+            # and NaN, and recurses without limit (an endorsementJwt nesting 20,000 arrays).
+            check_jws_json(parsed.token or "", context.limits)
             decoded = decode_compact(parsed.token or "")
-        except ProofError as error:
+        except (ProofError, UnusableInput) as error:
             checks.add("format", "failed", f"Not a usable VC-JWT: {error}")
             return VerificationReport(tuple(checks.items))
         credential = decoded.credential
@@ -184,7 +187,7 @@ def _check_context(credential: dict[str, Any], checks: _Checks) -> None:
 
 
 def _check_types(credential: dict[str, Any], checks: _Checks) -> None:
-    types = set(_as_list(credential.get("type")))
+    types = {t for t in _as_list(credential.get("type")) if isinstance(t, str)}
     if "VerifiableCredential" not in types:
         checks.add("type", "failed", "type must include VerifiableCredential")
     elif not types & CREDENTIAL_TYPES:
