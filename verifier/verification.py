@@ -144,9 +144,12 @@ def verify(
 
 
 def _signed_content_readable(checks: _Checks) -> bool:
-    """The proof verified and the JSON says what was signed (safe mode, compact form)."""
+    """The proof verified, with a key of the credential's own issuer (a signature by anyone
+    else vouches for nothing the credential claims), and the JSON says what was signed (safe
+    mode, compact form). Unless all three passed, nothing the credential claims is shown:
+    no name, no issuer name, no status."""
     statuses = {check.id: check.status for check in checks.items}
-    return statuses.get("proof") == "passed" and statuses.get("json-ld") == "passed"
+    return all(statuses.get(name) == "passed" for name in ("proof", "issuer", "json-ld"))
 
 
 # -- structure ---------------------------------------------------------------------------
