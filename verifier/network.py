@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from keys.did import InvalidDid, did_web_url
 from verifier.inputs import UnusableInput, parse_json
 from verifier.limits import InputLimits
-from verifier.resolvers import ResolutionError, base_url
+from verifier.resolvers import ResolutionError, base_url, unbound_key_url
 
 ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
 USER_AGENT = "pathway-badges-verifier/0.1 (+Open Badges 3.0)"
@@ -162,6 +162,9 @@ class NetworkResolver:
 
     def resolve(self, url: str) -> dict[str, Any]:
         url = base_url(url)
+        refusal = unbound_key_url(url)
+        if refusal is not None:
+            raise ResolutionError(refusal)
         if url.startswith("did:web:"):
             document = self._cached(did_document_url(url))
             if document.get("id") != url:

@@ -30,7 +30,13 @@ from verifier.inputs import ParsedInput, UnusableInput, check_jws_json
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 from verifier.recipient import email_matches
 from verifier.report import Check, CredentialSummary, VerificationReport
-from verifier.resolvers import DocumentResolver, NeedsNetwork, ResolutionError, base_url
+from verifier.resolvers import (
+    DocumentResolver,
+    NeedsNetwork,
+    ResolutionError,
+    base_url,
+    resolving_key_of,
+)
 from verifier.status import (
     StatusError,
     check_bitstring_entry,
@@ -275,11 +281,18 @@ class ResolvedKey:
     controller: str
 
 
-def resolve_key(method_id: Any, context: VerificationContext) -> ResolvedKey:
-    """The key behind a verification method URL, with its controller, if listed for assertion."""
+def resolve_key(
+    method_id: Any, context: VerificationContext, issuer: str | None = None
+) -> ResolvedKey:
+    """The key behind a verification method URL, with its controller, if listed for assertion.
+
+    Resolved on behalf of ``issuer``: a resolver that would use the network fetches it only
+    when it is the issuer's own (:func:`verifier.resolvers.bound_to_issuer`).
+    """
     if not isinstance(method_id, str) or ":" not in method_id:
         raise ResolutionError(f"verificationMethod {method_id!r} is not a URL")
-    document = context.resolver.resolve(base_url(method_id))
+    with resolving_key_of(issuer):
+        document = context.resolver.resolve(base_url(method_id))
     method = _find_method(document, method_id)
     if method is None:
         raise ResolutionError(f"{method_id} is not listed in its controller document")
@@ -335,7 +348,7 @@ def _check_embedded_proofs(
             checks.add("proof", "failed", f"{label} expired on {proof['expires']}")
             return
         try:
-            key = resolve_key(proof.get("verificationMethod"), context)
+            key = resolve_key(proof.get("verificationMethod"), context, issuer)
         except NeedsNetwork as error:
             checks.add("proof", "failed", f"Could not resolve the signing key offline: {error}")
             checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
@@ -375,10 +388,11 @@ def _jwt_key(decoded: DecodedJws, issuer: str | None, context: VerificationConte
     if isinstance(kid, str) and kid:
         if kid.startswith("#") and issuer:
             kid = issuer + kid
-        return resolve_key(kid, context)
+        return resolve_key(kid, context, issuer)
     if not issuer:
         raise ResolutionError("the JWT names no key (kid) and no issuer")
-    document = context.resolver.resolve(issuer)
+    with resolving_key_of(issuer):
+        document = context.resolver.resolve(issuer)
     wanted = decoded.header.get("alg")
     for entry in _as_list(document.get("assertionMethod")):
         method = (
