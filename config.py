@@ -35,6 +35,11 @@ class Config:
     VERIFIER_NETWORK_TOTAL_TIMEOUT = 8  # seconds
     VERIFIER_NETWORK_MAX_BYTES = 256 * 1024  # per response, after decompression
     VERIFIER_NETWORK_CACHE_TTL = 300  # seconds
+    # Public verifier isolation (issue #8, sec-verifier): see verifier/web/admission.py
+    VERIFY_WORK_BUDGET_SECONDS = 0.3  # CPU for all canonicalizations + JSON-LD checks of a request
+    VERIFY_COST_UNIT_SECONDS = 0.03  # each 30 ms of CPU beyond the first counts as one more attempt
+    VERIFY_MAX_CONCURRENT_PER_CLIENT = 2  # verifications of one address running at once
+    VERIFY_MAX_CONCURRENT = 8  # verifications running at once in one process
 
 
 class TestConfig(Config):

@@ -38,6 +38,7 @@ from pyld.jsonld import DEFAULT_BASE_IRI, KEYWORDS, JsonLdProcessor
 
 from schemas.loader import document_loader, is_pinned
 from schemas.validation import json_path
+from schemas.work_budget import WorkBudgetSpent, charge
 
 UNDEFINED_TERMS_CONTEXT = "https://www.w3.org/ns/credentials/undefined-terms/v2"
 
@@ -168,11 +169,26 @@ def _inspect(document: Any) -> _Inspection:
         inspection.unsafe.add(SafeModeProblem("$", "the document is nested too deeply to expand"))
         return inspection
     except Exception as error:  # pyld is not hardened: any failure is "cannot expand"
+        spent = _budget_spent(error)
+        if spent is not None:  # not an answer about the document: never remembered
+            raise spent from None
         inspection.unsafe.add(SafeModeProblem("$", f"JSON-LD expansion failed: {_reason(error)}"))
         return inspection
     inspection.expanded = True
     _check_expanded(expanded, inspection)
     return inspection
+
+
+def _budget_spent(error: BaseException) -> WorkBudgetSpent | None:
+    """The request's work budget ran out somewhere in ``error``'s chain (pyld wraps it)."""
+    seen = 0
+    cause: BaseException | None = error
+    while cause is not None and seen < 16:
+        if isinstance(cause, WorkBudgetSpent):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return None
 
 
 def _reason(error: BaseException) -> str:
@@ -274,6 +290,7 @@ class _InspectingProcessor(JsonLdProcessor):
         type_key=None,
         type_scoped_ctx=None,
     ):
+        charge("JSON-LD check")  # the request's shared work budget (schemas.work_budget)
         path = self._path_of(element)
         try:
             self._inspect_object(active_ctx, element, path, type_scoped_ctx or active_ctx, options)

@@ -26,6 +26,7 @@ from schemas.canonical import CanonicalizationError
 from schemas.loader import VC_V1, VC_V2, ContextNotPinned, is_pinned
 from schemas.safe_mode import json_ld_problems
 from schemas.validation import validate_credential
+from schemas.work_budget import shared_work_budget
 from verifier.inputs import ParsedInput, UnusableInput, check_jws_json
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 from verifier.recipient import email_matches
@@ -60,6 +61,10 @@ class VerificationContext:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     limits: InputLimits = DEFAULT_LIMITS
     clock_skew: timedelta = timedelta(minutes=5)
+    # CPU seconds shared by every canonicalization and JSON-LD check of one verification,
+    # endorsements and status list included (schemas.work_budget); a web request opens its
+    # own (VERIFY_WORK_BUDGET_SECONDS), which this one joins.
+    work_budget_seconds: float = 0.3
 
 
 class _Checks:
@@ -105,7 +110,19 @@ def verify(
     recipient_email: str | None = None,
     _depth: int = 0,
 ) -> VerificationReport:
-    """Verify a parsed credential and return the report of named checks."""
+    """Verify a parsed credential and return the report of named checks.
+
+    All the JSON-LD work of the call (this credential, its endorsements, its status list) is
+    charged to one shared work budget of ``context.work_budget_seconds``; once it is spent,
+    what still needed canonicalizing fails as too complex.
+    """
+    with shared_work_budget(context.work_budget_seconds):
+        return _verify(parsed, context, recipient_email=recipient_email, depth=_depth)
+
+
+def _verify(
+    parsed: ParsedInput, context: VerificationContext, *, recipient_email: str | None, depth: int
+) -> VerificationReport:
     checks = _Checks()
     decoded: DecodedJws | None = None
     credential = parsed.credential
@@ -139,7 +156,7 @@ def verify(
     _check_validity(credential, context, checks)
     status = _check_status(credential, context, checks)
     _check_recipient(credential, recipient_email, checks)
-    if _depth == 0:
+    if depth == 0:
         _check_endorsements(credential, context, checks)
     if _signed_content_readable(checks):
         summary = summarize(credential, parsed.kind, status, context.now())
