@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -27,31 +28,47 @@ class AttemptStore(Protocol):
 
 @dataclass
 class MemoryAttemptStore:
-    """Attempt times per key (a sliding window), in this process's memory, bounded in size."""
+    """Attempt times per key (a sliding window), in this process's memory, bounded in size.
+
+    Each key keeps a queue of (time, weight) and their running sum, so counting a hit is
+    constant time however hard one key is hammered (a flood of refused requests must stay
+    cheap to refuse).
+    """
 
     clock: Callable[[], float] = time.monotonic
     max_keys: int = 10_000
-    _attempts: dict[str, list[float]] = field(default_factory=dict)
+    _attempts: dict[str, tuple[deque[tuple[float, int]], list[int]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _recent(self, key: str, now: float, window_seconds: float):
+        entry = self._attempts.get(key)
+        if entry is None:
+            return None
+        times, total = entry
+        while times and now - times[0][0] >= window_seconds:
+            total[0] -= times.popleft()[1]
+        return entry
 
     def hit(self, key: str, window_seconds: float, weight: int = 1) -> int:
         now = self.clock()
         with self._lock:
-            recent = [t for t in self._attempts.get(key, []) if now - t < window_seconds]
-            recent.extend([now] * max(1, weight))
-            self._attempts[key] = recent
+            entry = self._recent(key, now, window_seconds)
+            if entry is None:
+                entry = self._attempts[key] = (deque(), [0])
+            times, total = entry
+            times.append((now, max(1, weight)))
+            total[0] += max(1, weight)
             if len(self._attempts) > self.max_keys:  # many keys tried: forget stale ones
                 self._attempts = {
-                    k: times
-                    for k, times in self._attempts.items()
-                    if now - times[-1] < window_seconds
+                    k: e for k, e in self._attempts.items() if now - e[0][-1][0] < window_seconds
                 }
-            return len(recent)
+            return total[0]
 
     def count(self, key: str, window_seconds: float) -> int:
         now = self.clock()
         with self._lock:
-            return sum(1 for t in self._attempts.get(key, []) if now - t < window_seconds)
+            entry = self._recent(key, now, window_seconds)
+            return 0 if entry is None else entry[1][0]
 
     def reset(self, key: str) -> None:
         with self._lock:
