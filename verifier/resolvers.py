@@ -54,6 +54,11 @@ def resolving_key_of(issuer: str | None) -> Iterator[None]:
         _key_owner.reset(token)
 
 
+def resolving_key() -> bool:
+    """True within :func:`resolving_key_of`: the document fetched now holds a key."""
+    return _key_owner.get() is not None
+
+
 def unbound_key_url(url: str) -> str | None:
     """Why ``url`` must not be fetched now (a key URL not the issuer's), or None."""
     issuer = _key_owner.get()

@@ -30,15 +30,28 @@ def unsecured(document: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in document.items() if key != "proof"}
 
 
+# VC Data Integrity 1.0 §2.1, ``created``: "A conforming processor MAY choose to consume time
+# values that were incorrectly serialized without an offset. Incorrectly serialized time values
+# without an offset are to be interpreted as UTC." (the W3C test suite's verifiers accept them).
+# ``expires`` has no such allowance: it stays a dateTimeStamp.
+DATE_TIME_WITHOUT_OFFSET = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$")
+
+
 def proof_configuration(proof: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The proof without ``proofValue``, with the secured document's ``@context``."""
+    """The proof without ``proofValue``, with the secured document's ``@context``.
+
+    Raises MalformedProof when ``expires`` is not an XML Schema dateTimeStamp, or ``created``
+    neither one nor a dateTime without an offset (read as UTC, VC Data Integrity 1.0 §2.1).
+    """
     configuration = {key: value for key, value in proof.items() if key != "proofValue"}
     configuration["@context"] = context
     for name in ("created", "expires"):
-        if name in configuration and not (
-            isinstance(configuration[name], str) and DATE_TIME_STAMP.match(configuration[name])
-        ):
-            raise MalformedProof(f"proof {name} {configuration[name]!r} is not a dateTimeStamp")
+        value = configuration.get(name)
+        if name not in configuration or (isinstance(value, str) and DATE_TIME_STAMP.match(value)):
+            continue
+        if name == "created" and isinstance(value, str) and DATE_TIME_WITHOUT_OFFSET.match(value):
+            continue
+        raise MalformedProof(f"proof {name} {value!r} is not a dateTimeStamp")
     return configuration
 
 
@@ -90,6 +103,37 @@ def check_context_prefix(document: dict[str, Any], proof: dict[str, Any]) -> Any
     return proof_context
 
 
+def previous_proofs(document: dict[str, Any], proof: dict[str, Any]) -> Any:
+    """The proofs ``proof.previousProof`` names (one object, or a list), None without one.
+
+    VC Data Integrity 1.0 §4.5 "Verify Proof Sets and Chains": a proof that names previous
+    proofs signs the document with them, so they are part of what is hashed; every proof it
+    names must be in the document's proof set, or the chain is broken.
+
+    Raises MalformedProof: ``previousProof`` is not a string or list of strings, or names a
+    proof id that is not in the proof set.
+    """
+    if "previousProof" not in proof:
+        return None
+    named = proof["previousProof"]
+    names = named if isinstance(named, list) else [named]
+    if not names or not all(isinstance(name, str) for name in names):
+        raise MalformedProof("previousProof must be a proof id or a list of proof ids")
+    others = [
+        item
+        for item in (document.get("proof") if isinstance(document.get("proof"), list) else [])
+        if isinstance(item, dict) and item is not proof
+    ]
+    matching = [item for item in others if item.get("id") in names]
+    missing = sorted(set(names) - {item.get("id") for item in matching})
+    if missing:
+        raise MalformedProof(
+            f"previousProof names {missing[0]!r}, which is not in the proof set: the chain is "
+            "broken"
+        )
+    return matching[0] if len(matching) == 1 else matching
+
+
 def sign_hash(
     document: dict[str, Any],
     proof: dict[str, Any],
@@ -118,6 +162,9 @@ def verify_hash(
         raise MalformedProof(f"proofValue decodes to {len(signature)} bytes, not 64")
     context = check_context_prefix(document, proof)
     unsecured_document = unsecured(document) | {"@context": context}
+    previous = previous_proofs(document, proof)
+    if previous is not None:
+        unsecured_document["proof"] = previous
     configuration = proof_configuration(proof, context)
     require_safe_view(configuration, "proof configuration")
     if context != document.get("@context"):

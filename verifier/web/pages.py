@@ -60,7 +60,7 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page() -> tuple[str, int]:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask adds): never the POST path
         return _render()
     limit = current_app.extensions["verify_rate_limit"]
     if limit.exceeded(client_key()):
