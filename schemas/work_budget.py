@@ -68,6 +68,18 @@ def shared_work_budget(
         ACTIVE_WORK_BUDGET.reset(token)
 
 
+@contextmanager
+def uncharged() -> Iterator[None]:
+    """Work in this block is not charged to the request's budget: the verifier's own trusted
+    resolvers (our issuer signing its current status list, unsealing its key) run inside a
+    verification but do no work the visitor's input chose."""
+    token = ACTIVE_WORK_BUDGET.set(None)
+    try:
+        yield
+    finally:
+        ACTIVE_WORK_BUDGET.reset(token)
+
+
 def charge(stage: str) -> None:
     """Check the active request budget, if any (called between steps of every stage)."""
     budget = ACTIVE_WORK_BUDGET.get()

@@ -26,7 +26,7 @@ from schemas.canonical import CanonicalizationError
 from schemas.loader import VC_V1, VC_V2, ContextNotPinned, is_pinned
 from schemas.safe_mode import json_ld_problems
 from schemas.validation import validate_credential
-from schemas.work_budget import shared_work_budget
+from schemas.work_budget import shared_work_budget, uncharged
 from verifier.inputs import ParsedInput, UnusableInput, check_jws_json
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 from verifier.recipient import email_matches
@@ -305,6 +305,14 @@ def _is_assertion_method(document: dict[str, Any], method: dict[str, Any]) -> bo
     )
 
 
+def _resolve(context: VerificationContext, url: str) -> dict[str, Any]:
+    """The document at ``url`` from the injected resolver, outside the request's work budget:
+    resolvers do bounded work of their own (fetching within the network policy, or our issuer
+    signing its status list), not work the presented credential chose."""
+    with uncharged():
+        return context.resolver.resolve(url)
+
+
 @dataclass(frozen=True)
 class ResolvedKey:
     public_key: PublicKey
@@ -322,7 +330,7 @@ def resolve_key(
     if not isinstance(method_id, str) or ":" not in method_id:
         raise ResolutionError(f"verificationMethod {method_id!r} is not a URL")
     with resolving_key_of(issuer):
-        document = context.resolver.resolve(base_url(method_id))
+        document = _resolve(context, base_url(method_id))
     method = _find_method(document, method_id)
     if method is None:
         raise ResolutionError(f"{method_id} is not listed in its controller document")
@@ -422,7 +430,7 @@ def _jwt_key(decoded: DecodedJws, issuer: str | None, context: VerificationConte
     if not issuer:
         raise ResolutionError("the JWT names no key (kid) and no issuer")
     with resolving_key_of(issuer):
-        document = context.resolver.resolve(issuer)
+        document = _resolve(context, issuer)
     wanted = decoded.header.get("alg")
     for entry in _as_list(document.get("assertionMethod")):
         method = (
@@ -544,7 +552,7 @@ def _check_status(credential: dict[str, Any], context: VerificationContext, chec
     issuer = _issuer_id(credential)
     for entry in entries:
         try:
-            document = context.resolver.resolve(entry.list_url)
+            document = _resolve(context, entry.list_url)
             if entry.type == "1EdTechRevocationList":
                 result = check_revocation_list_entry(entry, document)
             else:

@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
+from schemas._canon_budget import ACTIVE_WORK_BUDGET
 from schemas.work_budget import WorkBudget, WorkBudgetSpent, shared_work_budget
-from tests.verifier.conftest import make_credential
+from tests.verifier.conftest import ISSUER_DID, NOW, STATUS_LIST_URL, make_credential
 from verifier.inputs import ParsedInput
-from verifier.verification import verify
+from verifier.resolvers import OfflineResolver
+from verifier.verification import VerificationContext, verify
 from verifier.web.admission import cost
 
 
@@ -81,3 +83,24 @@ def test_a_request_that_burned_its_budget_costs_more_than_one_that_did_not():
     assert cost(spent, 0.03) == 11
     cheap = WorkBudget(0.3, lambda: 0.0)
     assert cost(cheap, 0.03) == 1
+
+
+def test_the_resolvers_own_work_is_not_charged_to_the_request(signer, status_list):
+    """Our issuer signs its status list inside the verification (wsgi's IssuerDocuments does):
+    bounded work the visitor did not choose. Resolvers run outside the request's budget, so a
+    nearly spent budget cannot make our own signing raise out of the resolver (a 500)."""
+    seen: list[object] = []
+
+    def provide_status_list() -> dict[str, Any]:
+        seen.append(ACTIVE_WORK_BUDGET.get())
+        return status_list()
+
+    resolver = OfflineResolver(
+        providers={ISSUER_DID: signer.did_document, STATUS_LIST_URL: provide_status_list}
+    )
+    context = VerificationContext(resolver=resolver, now=lambda: NOW)
+    with shared_work_budget(10**9, TickingClock(1.0)) as budget:
+        report = verify(ParsedInput("ldp", signer.sign_ldp(make_credential())), context)
+    assert report.verified
+    assert seen == [None]  # the provider ran, with no budget to charge
+    assert budget.spent > 0  # while the credential's own work was charged
