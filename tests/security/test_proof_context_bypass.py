@@ -150,3 +150,21 @@ def test_the_legacy_eddsa_2022_suite_refuses_the_short_proof_context_too(signer)
     forged = _rewrite_achievement(credential | {"proof": proof})
     with pytest.raises(ProofError, match="leaves terms undefined"):
         verify_eddsa_2022(forged, forged["proof"], key_pair.public_key)
+
+
+def test_an_ecdsa_sd_2023_proof_with_a_member_no_context_defines_fails():
+    """ecdsa-sd-2023 hashes its proof options under the document's contexts too: a member they
+    leave undefined would be dropped from the proof hash, so it is refused (the 1EdTech
+    selective-disclosure sample verifies without it)."""
+    from keys.keypairs import public_key_from_multikey
+    from keys.proofs.ecdsa_sd_2023 import verify_derived_proof
+    from keys.proofs.errors import UnsafeJsonLd
+    from tests.keys.test_ecdsa_sd_2023 import OB_SAMPLE, _load
+
+    derived = _load(OB_SAMPLE)
+    proof = derived["proof"][0] if isinstance(derived["proof"], list) else derived["proof"]
+    key = public_key_from_multikey(proof["verificationMethod"].split("#", 1)[1])
+    verify_derived_proof(derived, proof, key)
+    tampered = proof | {"note": "not covered by the signature"}
+    with pytest.raises(UnsafeJsonLd, match="note"):
+        verify_derived_proof(derived, tampered, key)
