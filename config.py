@@ -35,6 +35,10 @@ class Config:
     VERIFIER_NETWORK_TOTAL_TIMEOUT = 5  # seconds
     VERIFIER_NETWORK_MAX_BYTES = 256 * 1024  # per response, after decompression
     VERIFIER_NETWORK_CACHE_TTL = 300  # seconds
+    # Bulk issuance jobs (issuer/jobs): empty runs them in this process (the embedded
+    # default); amqp://… (RabbitMQ) or redis://… sends chunks to Dramatiq workers
+    JOBS_BROKER_URL = ""
+    JOBS_QUEUE_NAME = "bulk-issuance"  # one queue per deployment sharing a broker
     # Public verifier isolation (issue #8, sec-verifier): see verifier/web/admission.py
     VERIFY_WORK_BUDGET_SECONDS = 0.3  # CPU for all canonicalizations + JSON-LD checks of a request
     VERIFY_COST_UNIT_SECONDS = 0.03  # each 30 ms of CPU beyond the first counts as one more attempt

@@ -186,7 +186,7 @@ def main(valid_requests: int = 200, flood_threads: int = 50) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        server = subprocess.Popen(  # noqa: S603 - this very script, as the server
+        server = subprocess.Popen(
             [sys.executable, __file__, "--serve", str(workdir), str(port)],
             env=os.environ | {"PYTHONPATH": str(ROOT)},
         )
@@ -203,7 +203,7 @@ def main(valid_requests: int = 200, flood_threads: int = 50) -> None:
             poison_file = workdir / "poison.json"
             poison_file.write_bytes(poison)
             expected = max(5.0, valid_requests * 0.1)
-            attacker = subprocess.Popen(  # noqa: S603 - this very script, as the attacker
+            attacker = subprocess.Popen(
                 [
                     *(sys.executable, __file__, "--flood", str(port), str(poison_file)),
                     *(str(flood_threads), str(expected + 3.0)),
