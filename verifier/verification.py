@@ -64,7 +64,7 @@ class VerificationContext:
     # CPU seconds shared by every canonicalization and JSON-LD check of one verification,
     # endorsements and status list included (schemas.work_budget); a web request opens its
     # own (VERIFY_WORK_BUDGET_SECONDS), which this one joins.
-    work_budget_seconds: float = 0.3
+    work_budget_seconds: float = 0.5
 
 
 class _Checks:
