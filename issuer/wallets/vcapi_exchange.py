@@ -31,6 +31,7 @@ from issuer.database import get_session
 from issuer.models import WalletOffer, WalletProtocol
 from issuer.wallets import offers
 from issuer.wallets.holder_proofs import InvalidProof, check_did_authentication
+from verifier.inputs import UnusableInput, parse_json
 from verifier.web.problems import problem
 
 bp = Blueprint("vcapi_exchange", __name__)
@@ -113,8 +114,9 @@ def exchange(exchange_id: str) -> Response:
         return problem(413, "The presentation is too large.")
     body: Any = {}
     if raw.strip():
-        body = request.get_json(force=True, silent=True)
-        if body is None:
+        try:
+            body = parse_json(raw.decode("utf-8"))  # strict: no duplicate keys, bounded
+        except (UnicodeDecodeError, UnusableInput):
             return problem(400, "The body must be JSON: {} or a DID Authentication presentation.")
     presentation = _presentation(body)
     try:
