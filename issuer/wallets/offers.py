@@ -105,13 +105,16 @@ def create_offer(
     return NewOffer(offer, code, tx_code)
 
 
-def find_offer(session: Session, offer_id: str, protocol: WalletProtocol) -> WalletOffer | None:
-    """The offer with this public id and protocol, if any (it may be used or expired)."""
-    return session.scalar(
-        select(WalletOffer).where(
-            WalletOffer.offer_id == offer_id, WalletOffer.protocol == protocol
-        )
+def find_offer(
+    session: Session, offer_id: str, protocol: WalletProtocol, *, lock: bool = False
+) -> WalletOffer | None:
+    """The offer with this public id and protocol, if any (it may be used or expired).
+    ``lock``: row-locked until the transaction ends (PostgreSQL), so that two wallets racing
+    on one offer are served one after the other and the second finds it used."""
+    query = select(WalletOffer).where(
+        WalletOffer.offer_id == offer_id, WalletOffer.protocol == protocol
     )
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def _usable(offer: WalletOffer | None, now: datetime, error: str) -> WalletOffer:

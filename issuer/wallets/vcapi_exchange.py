@@ -104,7 +104,7 @@ def exchange(exchange_id: str) -> Response:
     Authentication presentation."""
     session = get_session()
     now = _now()
-    offer = offers.find_offer(session, exchange_id, WalletProtocol.VCAPI)
+    offer = offers.find_offer(session, exchange_id, WalletProtocol.VCAPI, lock=True)
     if offer is None:
         return problem(404, "No such exchange.")
     if request.content_length is not None and request.content_length > MAX_PRESENTATION_BYTES:

@@ -90,18 +90,37 @@ class Wallet:
         return signing_input + "." + _b64url(signature)
 
     def did_authentication(
-        self, *, challenge: str, domain: str | None, holder: str | None = None
+        self,
+        *,
+        challenge: str,
+        domain: str | None,
+        holder: str | None = None,
+        lcw: bool = False,
     ) -> dict[str, Any]:
-        """A DID Authentication presentation signed eddsa-rdfc-2022 (Ed25519 keys only)."""
+        """A DID Authentication presentation (Ed25519 keys only): VC 2.0 signed
+        eddsa-rdfc-2022, or with ``lcw`` as the Learner Credential Wallet makes it (VC 1.1
+        context, Ed25519Signature2020, as in DCC's lcw-mock)."""
         did = self.did_key
+        contexts = (
+            [
+                "https://www.w3.org/2018/credentials/v1",
+                "https://w3id.org/security/suites/ed25519-2020/v1",
+            ]
+            if lcw
+            else ["https://www.w3.org/ns/credentials/v2"]
+        )
         presentation: dict[str, Any] = {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "@context": contexts,
             "type": ["VerifiablePresentation"],
             "holder": holder or did,
         }
+        suite = (
+            {"type": "Ed25519Signature2020"}
+            if lcw
+            else {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022"}
+        )
         proof: dict[str, Any] = {
-            "type": "DataIntegrityProof",
-            "cryptosuite": "eddsa-rdfc-2022",
+            **suite,
             "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "verificationMethod": f"{did}#{did.removeprefix('did:key:')}",
             "proofPurpose": "authentication",

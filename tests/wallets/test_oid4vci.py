@@ -7,6 +7,8 @@ Section numbers are those of OpenID for Verifiable Credential Issuance 1.0 (fina
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlparse
@@ -166,6 +168,25 @@ def _ldp(proofs):
     return {"credential_configuration_id": "OpenBadgeCredential_ldp_vc", "proofs": proofs}
 
 
+def _segment(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _unsigned(wallet: Wallet, c_nonce: str) -> str:
+    header = {"alg": "none", "typ": "openid4vci-proof+jwt", "kid": wallet.did_key + "#0"}
+    claims = {"aud": ISSUER, "iat": int(time.time()), "nonce": c_nonce}
+    return f"{_segment(header)}.{_segment(claims)}."
+
+
+def _kid_and_jwk(wallet: Wallet, c_nonce: str) -> str:
+    token = wallet.proof_jwt(audience=ISSUER, nonce=c_nonce)
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    header["jwk"] = wallet.key.public_key.to_jwk()
+    signing_input = _segment(header) + "." + token.split(".")[1]
+    signature = wallet.key.sign(signing_input.encode())
+    return signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
 def test_missing_proofs_is_invalid_proof_section_8_3_1(client, access_token):
     response = request_credential(
         client, access_token, {"credential_configuration_id": "OpenBadgeCredential_ldp_vc"}
@@ -184,6 +205,8 @@ def test_invalid_key_proofs_section_8_3_1_and_appendix_f(client, access_token):
         ),
         "no nonce": wallet.proof_jwt(audience=ISSUER, nonce=None),
         "not a JWT": "not-a-jwt",
+        "alg none (F.1: MUST NOT be none)": _unsigned(wallet, nonce(client)),
+        "kid and jwk both (F.1: MUST NOT)": _kid_and_jwk(wallet, nonce(client)),
     }
     for name, proof in cases.items():
         response = request_credential(client, access_token, _ldp({"jwt": [proof]}))

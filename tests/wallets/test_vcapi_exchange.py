@@ -41,7 +41,8 @@ def test_lcw_deep_link_flow_delivers_the_badge_for_the_wallet_did(client, app, d
     issued = issue()
     link = deep_link(client, app, db, issued)
     wallet = Wallet()
-    did_auth = wallet.did_authentication(challenge=link["challenge"], domain=None)  # as LCW
+    did_auth = wallet.did_authentication(challenge=link["challenge"], domain=None, lcw=True)
+    assert did_auth["proof"]["type"] == "Ed25519Signature2020"
     response = client.post(link["path"], json=did_auth)
     assert response.status_code == 200, response.json
     presentation = response.json["verifiablePresentation"]
