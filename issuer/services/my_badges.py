@@ -32,6 +32,7 @@ def public_holder_name(student: Student) -> str | None:
 
 
 def award_status(award: Award, now: datetime) -> AwardStatus:
+    """Revoked wins over expired; ``valid_until`` is the first moment it no longer holds."""
     if award.revoked_at is not None:
         return AwardStatus("revoked", award.revoked_at)
     if award.valid_until is not None and award.valid_until <= now:

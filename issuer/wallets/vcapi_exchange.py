@@ -55,6 +55,7 @@ def domain() -> str:
 
 
 def exchange_url(offer: WalletOffer) -> str:
+    """The exchange's ``vc_request_url``: ``<PUBLIC_BASE_URL>/exchanges/<offer id>``."""
     return f"{_base_url()}/exchanges/{offer.offer_id}"
 
 

@@ -94,6 +94,7 @@ def _card(award: Award, now: datetime) -> BadgeCard:
 @bp.get("/my/badges", endpoint="my_badges")
 @student_required
 def my_badges_page() -> str:
+    """Every badge the signed-in student holds, newest first, and the name-display choice."""
     student = _student()
     now = _now()
     cards = [_card(a, now) for a in my_badges.awards_of_student(get_session(), student.id)]
@@ -193,6 +194,8 @@ def _offer_links(offer: WalletOffer) -> dict[str, Any]:
 @bp.get("/my/badges/<uuid:credential_id>/wallet/<offer_id>")
 @student_required
 def wallet_offer(credential_id: UUID, offer_id: str) -> str:
+    """An offer's QR code and link (and OpenID4VCI transaction code) while it is open; once
+    used or expired, says so. Only the badge's own student reaches it."""
     award = _own_award(credential_id)
     offer = next(
         (
