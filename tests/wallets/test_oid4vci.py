@@ -187,6 +187,14 @@ def _kid_and_jwk(wallet: Wallet, c_nonce: str) -> str:
     return signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
 
 
+def _did_web(wallet: Wallet, c_nonce: str) -> str:
+    header = {"alg": "EdDSA", "typ": "openid4vci-proof+jwt", "kid": "did:web:evil.example#k"}
+    claims = {"aud": ISSUER, "iat": int(time.time()), "nonce": c_nonce}
+    signing_input = f"{_segment(header)}.{_segment(claims)}"
+    signature = wallet.key.sign(signing_input.encode())
+    return signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
 def test_missing_proofs_is_invalid_proof_section_8_3_1(client, access_token):
     response = request_credential(
         client, access_token, {"credential_configuration_id": "OpenBadgeCredential_ldp_vc"}
@@ -207,6 +215,7 @@ def test_invalid_key_proofs_section_8_3_1_and_appendix_f(client, access_token):
         "not a JWT": "not-a-jwt",
         "alg none (F.1: MUST NOT be none)": _unsigned(wallet, nonce(client)),
         "kid and jwk both (F.1: MUST NOT)": _kid_and_jwk(wallet, nonce(client)),
+        "did:web key (would need the network)": _did_web(wallet, nonce(client)),
     }
     for name, proof in cases.items():
         response = request_credential(client, access_token, _ldp({"jwt": [proof]}))
