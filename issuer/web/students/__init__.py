@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("students", __name__)
+bp = Blueprint("students", __name__, url_prefix="/my")
 
 from issuer.web.students import my_badges  # noqa: E402,F401 - registers its routes on bp

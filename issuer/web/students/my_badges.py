@@ -91,7 +91,7 @@ def _card(award: Award, now: datetime) -> BadgeCard:
     )
 
 
-@bp.get("/my/badges", endpoint="my_badges")
+@bp.get("/badges", endpoint="my_badges")
 @student_required
 def my_badges_page() -> str:
     """Every badge the signed-in student holds, newest first, and the name-display choice."""
@@ -103,7 +103,7 @@ def my_badges_page() -> str:
     )
 
 
-@bp.post("/my/badges/name-display")
+@bp.post("/badges/name-display")
 @student_required
 def name_display() -> Response:
     """Show or hide the student's name on every public page of their badges."""
@@ -124,7 +124,7 @@ def name_display() -> Response:
     return redirect(url_for("students.my_badges"))
 
 
-@bp.post("/my/badges/<uuid:credential_id>/public-page")
+@bp.post("/badges/<uuid:credential_id>/public-page")
 @student_required
 def public_page(credential_id: UUID) -> Response:
     """Hide or show one badge's public page (and its QR landing)."""
@@ -146,7 +146,7 @@ def public_page(credential_id: UUID) -> Response:
     return redirect(url_for("students.my_badges", _anchor=f"badge-{credential_id}"))
 
 
-@bp.post("/my/badges/<uuid:credential_id>/wallet")
+@bp.post("/badges/<uuid:credential_id>/wallet")
 @student_required
 def new_wallet_offer(credential_id: UUID) -> Response:
     """Make a single-use offer of the badge to a wallet and show its QR code."""
@@ -191,7 +191,7 @@ def _offer_links(offer: WalletOffer) -> dict[str, Any]:
     return {"scan": link, "open": link, "qr": _qr_data_uri(link)}
 
 
-@bp.get("/my/badges/<uuid:credential_id>/wallet/<offer_id>")
+@bp.get("/badges/<uuid:credential_id>/wallet/<offer_id>")
 @student_required
 def wallet_offer(credential_id: UUID, offer_id: str) -> str:
     """An offer's QR code and link (and OpenID4VCI transaction code) while it is open; once
