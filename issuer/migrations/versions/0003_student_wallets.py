@@ -1,7 +1,7 @@
 """Student wallets: hiding a badge's public page, and single-use offers to wallets.
 
 Revision ID: 0003_student_wallets
-Revises: 0002_outbox
+Revises: 0003_scale
 Create Date: 2026-11-29 23:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_student_wallets"
-down_revision: str | None = "0002_outbox"
+down_revision: str | None = "0003_scale"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
