@@ -14,6 +14,7 @@ def init_app(app: Any) -> None:
     from verifier.rate_limit import RateLimit, store_from_url
     from verifier.verdict import exact_utc, plain_date, utc_iso
     from verifier.web import api, pages
+    from verifier.web.admission import init_admission
 
     store = app.extensions.setdefault(
         "rate_limit_store", store_from_url(app.config.get("RATE_LIMIT_STORAGE_URL", "memory://"))
@@ -23,6 +24,7 @@ def init_app(app: Any) -> None:
         limit=int(app.config.get("VERIFY_RATE_LIMIT", 60)),
         window_seconds=float(app.config.get("VERIFY_RATE_WINDOW_SECONDS", 60)),
     )
+    init_admission(app)
     # Dates in words with the exact instant beside them (templates/_time.html).
     app.add_template_filter(plain_date, "plain_date")
     app.add_template_filter(utc_iso, "utc_iso")

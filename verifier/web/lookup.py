@@ -13,9 +13,8 @@ class StoredCredential:
     credential: dict[str, Any]  # JSON-LD with its Data Integrity proof
     jwt: str | None
     uuid: str  # the credential id without "urn:uuid:", as used in /verify/<uuid>
-    # For the verdict: the holder's name only when they consented to show it, and when the
-    # issuer revoked the credential (UTC), which the status list does not say.
-    holder_name: str | None = None
+    holder_name: str | None = None  # only when the holder consented to show it publicly
+    # When the issuer revoked it (UTC), for the verdict: the status list does not say.
     revoked_at: datetime | None = None
 
 

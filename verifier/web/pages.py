@@ -12,6 +12,7 @@ from verifier.limits import InputLimits
 from verifier.report import VerificationReport
 from verifier.verdict import Verdict, verdict_for
 from verifier.verification import verify
+from verifier.web.admission import Refused, admitted, client_key
 from verifier.web.api import issuer_records, verification_context
 from verifier.web.intake import read_form
 from verifier.web.lookup import StoredCredential
@@ -136,7 +137,7 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 
 def _rate_limited() -> bool:
     limit = current_app.extensions["verify_rate_limit"]
-    return limit.exceeded(f"verify:{request.remote_addr}")
+    return limit.exceeded(client_key())
 
 
 RATE_LIMITED = "Too many verifications from your address; try again in a minute."
@@ -144,7 +145,7 @@ RATE_LIMITED = "Too many verifications from your address; try again in a minute.
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page() -> tuple[str, int]:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask adds): never the POST path
         return _render()
     # Input that could not be read goes back into the form to be corrected (never the email,
     # which is not kept; a verified credential is not echoed: the form is for the next one).
@@ -154,7 +155,12 @@ def verify_page() -> tuple[str, int]:
     if _rate_limited():
         return _render(429, error=RATE_LIMITED, pasted=pasted)
     try:
-        submission = read_form(request, context.limits)
+        with admitted():
+            submission = read_form(request, context.limits)
+            report = verify(submission.parsed, context, recipient_email=submission.email)
+    except Refused as refused:
+        page, status = _render(refused.status, error=_REFUSED_WORDS[refused.status], pasted=pasted)
+        return page, status, {"Retry-After": str(refused.retry_after)}  # type: ignore[return-value]
     except UnusableInput as error:
         return _render(
             status_for(error),
@@ -166,13 +172,18 @@ def verify_page() -> tuple[str, int]:
         return _render(413, error=too_large(verification_context().limits))
     except BadRequest as error:
         return _render(400, error=error.description, pasted=pasted)
-    report = verify(submission.parsed, context, recipient_email=submission.email)
     return _render(
         report=report,
         verdict=page_verdict(report, _our_record(report)),
         benefits=_benefits(report),
         source=submission.parsed.source,
     )
+
+
+_REFUSED_WORDS = {
+    429: "Your address already has verifications running; try again in a moment.",
+    503: "The verifier is busy; try again in a moment.",
+}
 
 
 def _benefits(report: VerificationReport) -> BenefitsResult | None:
