@@ -222,3 +222,25 @@ def test_the_accessibility_check_catches_a_serious_violation(page, live_server, 
     )
     with pytest.raises(AssertionError, match=r"image-alt|label"):
         axe_check(page)
+
+
+def test_the_student_pages(page, live_server, axe_check, fits_viewport, screenshot):
+    """'My badges' and the wallet offer page of a signed-in student."""
+    from issuer.models import Award
+    from tests.wallets.support import student_cookie
+
+    with live_server.session() as session:
+        issued = issue_award(live_server.app, session, name="Ana Chen")
+        student_id = session.get(Award, issued.award_id).student_id
+    name, value = student_cookie(live_server.app, student_id)
+    page.context.add_cookies([{"name": name, "value": value, "url": live_server.base_url}])
+
+    def wallet_offer():
+        page.goto("/my/badges")
+        page.get_by_role("button", name="Other wallet (OpenID)").click()
+        page.locator("[data-offer-state=open]").wait_for()
+
+    check_every_width(
+        page, "my-badges", _goto(page, "/my/badges"), axe_check, fits_viewport, screenshot
+    )
+    check_every_width(page, "wallet-offer", wallet_offer, axe_check, fits_viewport, screenshot)
