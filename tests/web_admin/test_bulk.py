@@ -56,8 +56,9 @@ def test_preview_then_issue_the_valid_rows_then_upload_again(web, db):
     page = web.get(response.location).get_data(as_text=True)
     assert "2 ready · 0 already issued · 3 with errors" in page
     assert "Diego Hernandez: “HIPAA and patient-privacy training” is recorded as not met." in page
-    assert "no student nobody@students.example.org" in page
-    assert "Maria Lopez is in Oakland Health Academy, which you do not manage" in page
+    assert "no student nobody@students.example.org in your pathways" in page
+    assert "no student maria.lopez@students.example.org in your pathways" in page
+    assert "Maria Lopez" not in page and "Oakland" not in page
     assert '<button type="submit" name="mode" value="all" disabled' in page
     assert awards(db) == before  # a preview issues nothing
 
