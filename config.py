@@ -35,6 +35,12 @@ class Config:
     VERIFIER_NETWORK_TOTAL_TIMEOUT = 8  # seconds
     VERIFIER_NETWORK_MAX_BYTES = 256 * 1024  # per response, after decompression
     VERIFIER_NETWORK_CACHE_TTL = 300  # seconds
+    # Sessions (issuer/web/sessions.py): kept server-side; the cookie is HttpOnly, SameSite=Lax,
+    # and Secure with the __Host- prefix when PUBLIC_BASE_URL is https.
+    SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60  # unused this long: signed out
+    SESSION_ABSOLUTE_TIMEOUT_SECONDS = 12 * 3600  # signed in this long: signed out
+    SESSION_COOKIE_SAMESITE = "Lax"  # Flask's default is None (no attribute)
+    SESSION_COOKIE_HTTPONLY = True
 
 
 class TestConfig(Config):

@@ -359,3 +359,19 @@ class OutboundMessage(Base):
     award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A browser's session, kept server-side (``issuer.web.sessions``): the cookie carries a
+    random token, ``id`` is its SHA-256. ``data`` is the session's content (Flask's tagged
+    JSON); ``user_id`` the signed-in user, so "sign out everywhere" can delete their rows."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)

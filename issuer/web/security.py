@@ -1,4 +1,4 @@
-"""Security headers on every response, session cookie defaults, and the sign-in rate limit.
+"""Security headers on every response, session cookie flags, and the sign-in rate limit.
 
 The rate limiter keeps its counts in the store ``RATE_LIMIT_STORAGE_URL`` names (see
 :mod:`verifier.rate_limit`): in memory for one server process, on Redis when several share it.
@@ -57,10 +57,16 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault(
         "rate_limit_store", store_from_url(app.config.get("RATE_LIMIT_STORAGE_URL", "memory://"))
     )
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     if app.config.get("ENV_NAME") == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
+    if str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
+        # __Host-: the browser takes the cookie only if Secure, Path=/ and no Domain, so a
+        # sibling subdomain cannot plant or overwrite it.
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["SESSION_COOKIE_DOMAIN"] = None
+        app.config["SESSION_COOKIE_PATH"] = "/"
+        if app.config.get("SESSION_COOKIE_NAME", "session") == "session":
+            app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     app.extensions["login_rate_limiter"] = LoginRateLimiter(
         app.extensions["rate_limit_store"],
         limit=int(app.config.get("LOGIN_RATE_LIMIT", 10)),

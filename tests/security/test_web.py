@@ -257,10 +257,11 @@ def test_a_sign_in_without_a_token_does_not_sign_in(app, net):
 
 
 def _thief_with_cookie_of(app: Any, web: Browser) -> Any:
-    cookie = web.client.get_cookie("session")
+    name = app.config["SESSION_COOKIE_NAME"]  # __Host-session: the app is served over https
+    cookie = web.client.get_cookie(name)
     assert cookie is not None
     thief = app.test_client()
-    thief.set_cookie("session", cookie.value)
+    thief.set_cookie(name, cookie.value)
     assert thief.get("/admin/").status_code == 200  # the copy works, before
     return thief
 

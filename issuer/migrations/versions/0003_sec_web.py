@@ -1,0 +1,37 @@
+"""Server-side web sessions, and signing keys reported compromised (issue 8).
+
+Revision ID: 0003_sec_web
+Revises: 0002_outbox
+Create Date: 2026-11-29 23:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_sec_web"
+down_revision: str | None = "0002_outbox"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "web_sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_web_sessions_user_id_users", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_web_sessions"),
+    )
+    op.create_index("ix_web_sessions_user_id", "web_sessions", ["user_id"], unique=False)
+    op.create_index("ix_web_sessions_last_seen_at", "web_sessions", ["last_seen_at"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_table("web_sessions")
