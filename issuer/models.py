@@ -261,10 +261,21 @@ class Award(Base):
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # Set by ``keys revoke``: the award was signed by a key later reported compromised.
+    signing_key_compromise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("key_compromises.id"), index=True
+    )
 
     student: Mapped[Student] = relationship()
     badge: Mapped[BadgeDefinitionRecord] = relationship()
     status_list: Mapped[StatusList] = relationship()
+    signing_key_compromise: Mapped[KeyCompromise | None] = relationship()
+
+    @property
+    def needs_reissue(self) -> bool:
+        """Signed by a compromised key at or after the compromise: verifiers refuse it."""
+        compromise = self.signing_key_compromise
+        return compromise is not None and self.issued_at >= compromise.compromised_at
 
 
 user_pathways = Table(
@@ -375,3 +386,16 @@ class WebSession(Base):
     )
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KeyCompromise(Base):
+    """A signing key reported compromised (``flask --app wsgi keys revoke``): from
+    ``compromised_at`` on, nothing it signed is trusted. Awards it signed point here."""
+
+    __tablename__ = "key_compromises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(300), unique=True)  # the verification method
+    key_type: Mapped[str] = mapped_column(String(32))
+    compromised_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
