@@ -49,6 +49,8 @@ class Config:
     LOGIN_RATE_LIMIT_OVERALL = 1000
     LOGIN_BACKOFF_STEPS = 2
     LOGIN_BACKOFF_FACTOR = 12
+    # A bulk run whose heartbeat is older than this shows as interrupted (its process died).
+    BULK_HEARTBEAT_TIMEOUT_SECONDS = 60
 
 
 class TestConfig(Config):

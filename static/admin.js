@@ -10,7 +10,8 @@
   var errorText = document.getElementById("bulk-progress-error");
   var failures = document.getElementById("bulk-progress-failures");
   var heading = section.querySelector("h2");
-  var titles = { running: "Issuing…", finished: "Finished", failed: "Stopped" };
+  var titles = { running: "Issuing…", finished: "Finished", failed: "Stopped",
+    interrupted: "Interrupted" };
 
   function show(status) {
     bar.max = Math.max(status.total, 1);

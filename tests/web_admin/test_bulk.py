@@ -146,3 +146,77 @@ def test_an_upload_is_visible_only_to_who_uploaded_it(web, app):
     assert web.get(f"/admin/bulk/{token}").status_code == 200
     assert web.get("/admin/bulk/not-a-real-token-at-all-xxxx").status_code == 404
     assert web.get("/admin/bulk/..%2F..%2Fetc").status_code == 404
+
+
+# --- A killed run: heartbeat (issue 8, item 10) -----------------------------------------------
+
+
+def _as_if_killed_mid_run(app, token: str, user_id: int, seconds_ago: float) -> None:
+    """What a process killed while issuing leaves on disk: the job "running", its last sign
+    of life ``seconds_ago``."""
+    import os
+
+    from issuer.web.admin import bulk_jobs
+
+    jobs = bulk_jobs.store(app)
+    job = jobs.load(token, user_id)
+    job.state, job.mode = bulk_jobs.RUNNING, "valid"
+    jobs.save(job)
+    stamp = time.time() - seconds_ago
+    os.utime(jobs.directory / token / "job.json", (stamp, stamp))
+
+
+def _user_id(db, email: str) -> int:
+    from issuer.models import User
+
+    return db.scalar(select(User.id).where(User.email == email))
+
+
+def test_bulk_run_without_heartbeat_for_a_minute_shows_interrupted_and_resumes(app, web, db):
+    web.login(LINCOLN)
+    before = awards(db)
+    response = upload(web, COHORT)
+    token = response.location.rsplit("/", 1)[-1]
+    _as_if_killed_mid_run(app, token, _user_id(db, LINCOLN), seconds_ago=10)
+    assert web.get(f"/admin/bulk/{token}/status").get_json()["state"] == "running"
+
+    _as_if_killed_mid_run(app, token, _user_id(db, LINCOLN), seconds_ago=61)
+    status = web.get(f"/admin/bulk/{token}/status").get_json()
+    assert status["state"] == "interrupted"
+    assert "Upload the same file again to resume" in status["error"]
+    page = web.get(f"/admin/bulk/{token}").get_data(as_text=True)
+    assert "Interrupted" in page and "Upload the same file again</a>" in page
+    assert 'http-equiv="refresh"' not in page  # no endless refreshing of a dead run
+
+    again = upload(web, COHORT)  # resuming: the same file issues what is left
+    token2 = again.location.rsplit("/", 1)[-1]
+    web.post(f"/admin/bulk/{token2}/issue", {"mode": "valid"})
+    assert wait_until_done(web, token2)["issued"] == 2
+    assert awards(db) == before + 2
+
+
+def test_bulk_run_heartbeat_is_touched_while_a_slow_row_is_issued(app, web, db, monkeypatch):
+    from issuer.web.admin import bulk_jobs
+
+    class SlowSigner:
+        def __init__(self, inner):
+            self.inner, self.issuer_did = inner, inner.issuer_did
+
+        def sign_ldp(self, credential):
+            time.sleep(0.3)
+            return self.inner.sign_ldp(credential)
+
+        def sign_jwt(self, credential):
+            return self.inner.sign_jwt(credential)
+
+    monkeypatch.setattr(bulk_jobs, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setitem(app.extensions, "signer", SlowSigner(app.extensions["signer"]))
+    web.login(LINCOLN)
+    token = upload(web, "student_email\nana.chen@students.example.org\n").location.rsplit("/")[-1]
+    web.post(f"/admin/bulk/{token}/issue", {"mode": "all"})
+    heartbeat = bulk_jobs.store(app).directory / token / "heartbeat"
+    deadline = time.monotonic() + 30
+    while not heartbeat.exists():
+        assert time.monotonic() < deadline, "no heartbeat during the run"
+        time.sleep(0.02)
+    assert wait_until_done(web, token)["issued"] == 1

@@ -5,6 +5,12 @@ its run ends: it names students, who are mostly minors) and ``job.json`` (owner,
 preview, then the run's progress). Files rather than memory, so the preview, the run and the
 status requests may be served by different worker processes on one host. Uploads older than
 a day are removed whenever a new one arrives.
+
+A running job shows it is alive by a heartbeat: ``job.json`` is rewritten after every row and
+a ``heartbeat`` file is touched every ``HEARTBEAT_SECONDS`` besides (a slow row, a long
+preview). A process killed mid-run leaves the job "running" on disk; once its last sign of life
+is older than ``BULK_HEARTBEAT_TIMEOUT_SECONDS`` it reads as ``interrupted``, and the page says
+to upload the same file again (issuing resumes where it stopped: rows are idempotent).
 """
 
 from __future__ import annotations
@@ -34,6 +40,13 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 log = logging.getLogger(__name__)
 
 PREVIEWED, RUNNING, FINISHED, FAILED = "previewed", "running", "finished", "failed"
+INTERRUPTED = "interrupted"  # running on disk, but no heartbeat for too long: read-only state
+HEARTBEAT_SECONDS = 5.0
+DEFAULT_HEARTBEAT_TIMEOUT = 60.0
+INTERRUPTED_MESSAGE = (
+    "The run was interrupted (the server stopped while issuing). Upload the same file again "
+    "to resume: badges already issued are not issued twice."
+)
 
 
 @dataclass
@@ -68,8 +81,11 @@ class Job:
 
 
 class JobStore:
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self, directory: Path, heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT
+    ) -> None:
         self.directory = directory
+        self.heartbeat_timeout = heartbeat_timeout
 
     def _dir(self, token: str) -> Path:
         return self.directory / token
@@ -110,7 +126,25 @@ class JobStore:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
         job = Job(**data)
-        return job if job.user_id == user_id else None
+        if job.user_id != user_id:
+            return None
+        if job.state == RUNNING and self.last_heartbeat(job) < time.time() - self.heartbeat_timeout:
+            job.state, job.error = INTERRUPTED, INTERRUPTED_MESSAGE
+        return job
+
+    def beat(self, job: Job) -> None:
+        """The run is alive (touch ``heartbeat``)."""
+        (self._dir(job.token) / "heartbeat").touch()
+
+    def last_heartbeat(self, job: Job) -> float:
+        """The run's last sign of life (Unix time): a heartbeat or a progress write."""
+        times = []
+        for name in ("heartbeat", "job.json"):
+            try:
+                times.append((self._dir(job.token) / name).stat().st_mtime)
+            except FileNotFoundError:
+                continue
+        return max(times, default=0.0)
 
     def content(self, job: Job) -> bytes:
         return (self._dir(job.token) / "upload.csv").read_bytes()
@@ -136,7 +170,8 @@ class JobStore:
 
 def store(app: Flask) -> JobStore:
     return JobStore(
-        Path(app.config.get("BULK_UPLOAD_DIR") or Path(app.instance_path) / "bulk-uploads")
+        Path(app.config.get("BULK_UPLOAD_DIR") or Path(app.instance_path) / "bulk-uploads"),
+        heartbeat_timeout=float(app.config["BULK_HEARTBEAT_TIMEOUT_SECONDS"]),
     )
 
 
@@ -164,7 +199,22 @@ def wait_for_runs(app: Flask, timeout: float = 60.0) -> None:
 
 def _run(app: Flask, job_store: JobStore, job: Job) -> None:
     """The run owns its transactions: a commit after each issued row, a rollback after each
-    refused one. The preview is taken again first, so rows issued since it show as done."""
+    refused one. The preview is taken again first, so rows issued since it show as done.
+    A companion thread touches the heartbeat until the run ends."""
+    ended = threading.Event()
+
+    def heartbeat() -> None:
+        while not ended.wait(HEARTBEAT_SECONDS):
+            job_store.beat(job)
+
+    threading.Thread(target=heartbeat, daemon=True, name=f"bulk-beat-{job.token[:8]}").start()
+    try:
+        _issue(app, job_store, job)
+    finally:
+        ended.set()
+
+
+def _issue(app: Flask, job_store: JobStore, job: Job) -> None:
     with app.app_context():
         db = get_session()
         try:
