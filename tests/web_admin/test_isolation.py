@@ -249,3 +249,34 @@ def test_bulk_preview_already_issued_check_runs_after_the_pathway_scope(web, db)
     assert rows == ["Error no student joe.park@students.example.org in your pathways"]
     assert "0 ready · 0 already issued · 1 with errors" in page
     assert not [cid for cid in issued if cid in page]
+
+
+@pytest.mark.parametrize(
+    ("elsewhere", "nowhere"),
+    [
+        ("/admin/pathways/oak-health", "/admin/pathways/no-such-pathway"),
+        ("/admin/pathways/oak-health/students/{maria}", "/admin/pathways/oak-health/students/0"),
+        (
+            "/admin/pathways/lincoln-health/students/{maria}",
+            "/admin/pathways/lincoln-health/students/0",
+        ),
+        ("/admin/awards/{award}/revoke", "/admin/awards/999999/revoke"),
+    ],
+)
+def test_admin_refusal_for_another_schools_record_reads_like_a_missing_one(web, elsewhere, nowhere):
+    """The 404 for another school's pathway, student or award is word for word the 404 for
+    one that does not exist, and names none of them."""
+    import re
+
+    net: Network = web.net
+    ids = {"maria": net.students["Maria Lopez"], "award": net.award_ids["Maria Lopez"]}
+    web.login(LINCOLN)
+    web.get("/admin/")  # shows (and so clears) the "Signed in" message
+    pages = []
+    for path in (elsewhere.format(**ids), nowhere):
+        response = web.get(path)
+        assert response.status_code == 404, path
+        pages.append(re.sub(r'value="[^"]+"', "", response.get_data(as_text=True)))
+    assert pages[0] == pages[1]
+    for name in OTHER_SCHOOLS + OTHER_PATHWAYS:
+        assert name not in pages[0]
