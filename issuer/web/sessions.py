@@ -1,9 +1,13 @@
 """Server-side sessions: ``flask.session`` kept in the ``web_sessions`` table.
 
-The cookie holds only a random token (256 bits); the table holds the token's SHA-256 (so a
-copy of the database signs nobody in), the session's content, the signed-in user and two
-times. Every page keeps using ``flask.session`` as before (admins' ``user_id``, students'
-``student_id`` from :mod:`issuer.web.student_session`, the CSRF token, flashed messages).
+A signed-in session (an admin's ``user_id``, a student's ``student_id`` from
+:mod:`issuer.web.student_session`) is a record: the cookie holds only a random token (256
+bits), the table the token's SHA-256 (so a copy of the database signs nobody in), the
+session's content, the signed-in user and two times. Every page keeps using ``flask.session``
+as before. A visitor who is not signed in (a form's CSRF token, a flashed message) gets no
+record: that content stays in a signed cookie as Flask would keep it, so anonymous traffic
+(every visit to the public verifier's form) writes nothing to the database; such a cookie
+can never carry a signed-in identity (those keys are dropped when it is read).
 
 - ``session.clear()`` ends the record: signing out deletes it, so a copied cookie stops
   working; signing in (which clears first) gets a new token, so a token planted before
@@ -13,8 +17,8 @@ times. Every page keeps using ``flask.session`` as before (admins' ``user_id``, 
   sessions are purged whenever a new one starts.
 - "Sign out everywhere" and disabling a user delete every record of that user
   (:func:`issuer.services.users.end_all_sessions`).
-- A response carrying a session (signed in, or a form's CSRF token) is ``Cache-Control:
-  no-store``, so no shared or browser cache keeps an authenticated page.
+- Every page of a signed-in session, and every response that sets or deletes the cookie, is
+  ``Cache-Control: no-store``, so no shared or browser cache keeps an authenticated page.
 
 Chosen over Flask-Session: its SQLAlchemy backend needs Flask-SQLAlchemy (we use plain
 SQLAlchemy 2.0 sessions and Alembic), stores the raw session id as the key, and knows no
@@ -29,9 +33,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
@@ -39,7 +44,9 @@ from werkzeug.wrappers import Response
 from issuer.models import WebSession
 
 MAX_TOKEN_CHARS = 64  # token_urlsafe(32) is 43 characters; anything longer is not ours
+MAX_COOKIE_CHARS = 4096
 TOUCH_INTERVAL = timedelta(seconds=60)  # last_seen_at is written at most once a minute
+IDENTITY_KEYS = ("user_id", "student_id")  # only ever kept in a server-side record
 
 
 def digest(token: str) -> str:
@@ -74,6 +81,11 @@ class ServerSession(SecureCookieSession):
         self.modified = True
 
 
+def signed_in(session: dict[str, Any]) -> bool:
+    """The session names a signed-in admin or student."""
+    return any(key in session for key in IDENTITY_KEYS)
+
+
 class DatabaseSessionInterface(SessionInterface):
     """``flask.session`` over the ``web_sessions`` table (see the module docstring).
 
@@ -103,8 +115,23 @@ class DatabaseSessionInterface(SessionInterface):
             or now - record.created_at > self.absolute_timeout
         )
 
+    def _signer(self, app: Flask) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(
+            app.secret_key or "", salt="anonymous-session", serializer=self.serializer
+        )
+
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         token = request.cookies.get(self.get_cookie_name(app))
+        if token and "." in token and len(token) <= MAX_COOKIE_CHARS:  # an anonymous cookie
+            try:
+                data = self._signer(app).loads(
+                    token, max_age=int(self.absolute_timeout.total_seconds())
+                )
+            except BadSignature:
+                return ServerSession(presented=True)
+            if not isinstance(data, dict) or signed_in(data):
+                return ServerSession(presented=True)  # never an identity without a record
+            return ServerSession(data, presented=True)
         if not token or len(token) > MAX_TOKEN_CHARS:
             return ServerSession(presented=bool(token))
         now = self.clock()
@@ -132,6 +159,9 @@ class DatabaseSessionInterface(SessionInterface):
             if not session:
                 if session.presented or session.ended:
                     self._delete_cookie(app, response)
+            elif session.token is None and not signed_in(session):
+                if session.modified:  # anonymous: a signed cookie, no record
+                    self._set_cookie(app, response, self._signer(app).dumps(dict(session)))
             elif session.token is None:
                 session.token = secrets.token_urlsafe(32)
                 self._purge(db, now)
@@ -157,8 +187,8 @@ class DatabaseSessionInterface(SessionInterface):
                     )
                 )
             db.commit()
-        if session:
-            response.headers["Cache-Control"] = "no-store"
+        if session.token is not None and request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"  # a signed-in page
 
     def _stale(self, session: ServerSession, now: datetime) -> bool:
         return session.last_seen_at is None or now - session.last_seen_at > TOUCH_INTERVAL
@@ -183,9 +213,10 @@ class DatabaseSessionInterface(SessionInterface):
             "httponly": self.get_cookie_httponly(app),
         }
 
-    def _set_cookie(self, app: Flask, response: Response, token: str) -> None:
+    def _set_cookie(self, app: Flask, response: Response, value: str) -> None:
         """A browser-session cookie (no Expires): the server decides when it ends."""
-        response.set_cookie(self.get_cookie_name(app), token, **self._cookie_options(app))
+        response.set_cookie(self.get_cookie_name(app), value, **self._cookie_options(app))
+        response.headers["Cache-Control"] = "no-store"
 
     def _delete_cookie(self, app: Flask, response: Response) -> None:
         response.delete_cookie(self.get_cookie_name(app), **self._cookie_options(app))

@@ -208,3 +208,35 @@ def test_student_sessions_use_the_same_server_side_store(app: Flask, web: Browse
     assert db.scalar(select(func.count()).select_from(WebSession)) == 1
     stranger = app.test_client()
     assert stranger.get("/_test/student/me").get_data(as_text=True) == "None"
+
+
+def test_anonymous_visitors_get_no_session_record(app, web, db):
+    """The public forms' CSRF token lives in a signed cookie: anonymous traffic writes no
+    rows (else every visit to /verify would)."""
+    client = app.test_client()
+    for path in ("/verify", "/login", "/verify"):
+        assert client.get(path).status_code == 200
+    assert client.get_cookie(COOKIE) is not None
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(WebSession)) == 0
+
+
+def test_a_signed_anonymous_cookie_never_carries_a_signed_in_identity(app, web, db):
+    """Only a server-side record signs anyone in: an anonymous cookie (validly signed with
+    the app's key, or an old client-side Flask session) naming a user is ignored."""
+    user_id = db.scalar(select(User.id).where(User.email == LINCOLN))
+    forged = app.session_interface._signer(app).dumps(  # type: ignore[attr-defined]
+        {"user_id": user_id, "session_version": 1}
+    )
+    client = app.test_client()
+    client.set_cookie(COOKIE, forged)
+    assert _signed_out(client.get("/admin/"))
+    from flask.sessions import SecureCookieSessionInterface
+
+    old_style = (
+        SecureCookieSessionInterface()
+        .get_signing_serializer(app)
+        .dumps({"user_id": user_id, "session_version": 1})
+    )
+    client.set_cookie(COOKIE, old_style)
+    assert _signed_out(client.get("/admin/"))
