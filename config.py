@@ -49,6 +49,7 @@ class Config:
     LOGIN_RATE_LIMIT_OVERALL = 1000
     LOGIN_BACKOFF_STEPS = 2
     LOGIN_BACKOFF_FACTOR = 12
+    LOGIN_RATE_KEY_PREFIX = "login"  # the counts' names in the store (sites sharing one Redis)
     # A bulk run whose heartbeat is older than this shows as interrupted (its process died).
     BULK_HEARTBEAT_TIMEOUT_SECONDS = 60
 

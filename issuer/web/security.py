@@ -156,7 +156,7 @@ def init_app(app: Flask) -> None:
     window = float(app.config["LOGIN_RATE_WINDOW_SECONDS"])
     app.extensions["login_rate_limiter"] = AttemptLimiter(
         app.extensions["rate_limit_store"],
-        scope="login",
+        scope=str(app.config["LOGIN_RATE_KEY_PREFIX"]),
         per_address=Limit(int(app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"]), window),
         per_account=Limit(int(app.config["LOGIN_RATE_LIMIT"]), window),
         overall=Limit(int(app.config["LOGIN_RATE_LIMIT_OVERALL"]), window),

@@ -359,6 +359,7 @@ def redis_apps(database_url: str, tmp_path: Path, net: Any, loopback: Loopback) 
 
     from wsgi import create_app
 
+    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"  # this run's keys only
     config = {
         "ENV_NAME": "test",
         "DATABASE_URL": database_url,
@@ -368,9 +369,10 @@ def redis_apps(database_url: str, tmp_path: Path, net: Any, loopback: Loopback) 
         "VERIFY_RATE_LIMIT": 3,
         "VERIFY_RATE_WINDOW_SECONDS": 86400,  # fixed windows: no boundary inside the test
         "LOGIN_RATE_WINDOW_SECONDS": 86400,
+        # Per-account and overall sign-in counts name no address: this run's own namespace.
+        "LOGIN_RATE_KEY_PREFIX": f"login:{address}",
     }
     apps = [create_app({**config, "KEYS_DIR": str(tmp_path / f"keys-{n}")}) for n in (1, 2)]
-    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"  # this run's keys only
     yield (*apps, address)
     store = redis.Redis.from_url(REDIS_URL, socket_timeout=0.5)
     for key in store.scan_iter(f"badges:rate:*{address}*", count=1000):
