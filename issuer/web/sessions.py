@@ -149,11 +149,15 @@ class DatabaseSessionInterface(SessionInterface):
             )
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        assert isinstance(session, ServerSession)
+        if not isinstance(session, ServerSession):  # only ours are opened by this interface
+            return
         if session.accessed:
             response.vary.add("Cookie")
         now = self.clock()
         with self.sessions() as db:
+            if not session and session.token is not None:  # emptied: the record ends too
+                session.ended.append(session.token)
+                session.token = None
             if session.ended:
                 db.execute(delete(WebSession).where(WebSession.id.in_(map(digest, session.ended))))
             if not session:

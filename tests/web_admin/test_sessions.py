@@ -240,3 +240,26 @@ def test_a_signed_anonymous_cookie_never_carries_a_signed_in_identity(app, web, 
     )
     client.set_cookie(COOKIE, old_style)
     assert _signed_out(client.get("/admin/"))
+
+
+def test_a_session_emptied_without_clear_ends_its_record(app, web, db):
+    """A student signing out pops their keys rather than clearing: the record goes too."""
+    ana = web.net.students["Ana Chen"]
+
+    @app.get("/_test/student/in")
+    def student_in() -> str:
+        student_session.sign_in_student(ana)
+        return "in"
+
+    @app.get("/_test/student/out")
+    def student_out() -> str:
+        student_session.sign_out_student()
+        return "out"
+
+    client = app.test_client()
+    client.get("/_test/student/in")
+    copied = client.get_cookie(COOKIE).value
+    client.get("/_test/student/out")
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(WebSession)) == 0
+    assert db.get(WebSession, hashlib.sha256(copied.encode()).hexdigest()) is None
