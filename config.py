@@ -50,8 +50,10 @@ class Config:
     LOGIN_BACKOFF_STEPS = 2
     LOGIN_BACKOFF_FACTOR = 12
     LOGIN_RATE_KEY_PREFIX = "login"  # the counts' names in the store (sites sharing one Redis)
-    # A bulk run whose heartbeat is older than this shows as interrupted (its process died).
-    BULK_HEARTBEAT_TIMEOUT_SECONDS = 60
+    # Bulk issuance jobs (issuer/jobs): empty runs them in this process (the embedded
+    # default); amqp://… (RabbitMQ) or redis://… sends chunks to Dramatiq workers
+    JOBS_BROKER_URL = ""
+    JOBS_QUEUE_NAME = "bulk-issuance"  # one queue per deployment sharing a broker
 
 
 class TestConfig(Config):

@@ -36,7 +36,7 @@ def wait_until_done(web, token: str) -> dict:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         status = web.get(f"/admin/bulk/{token}/status").get_json()
-        if status["state"] != "running":
+        if status["state"] not in ("queued", "running"):
             return status
         time.sleep(0.1)
     raise AssertionError("the bulk run did not finish within a minute")
@@ -56,9 +56,10 @@ def test_preview_then_issue_the_valid_rows_then_upload_again(web, db):
     page = web.get(response.location).get_data(as_text=True)
     assert "2 ready · 0 already issued · 3 with errors" in page
     assert "Diego Hernandez: “HIPAA and patient-privacy training” is recorded as not met." in page
-    assert "no student nobody@students.example.org in your pathways" in page
+    assert "no student nobody@students.example.org" in page
+    # Another school's student is refused in words that name nothing about them.
     assert "no student maria.lopez@students.example.org in your pathways" in page
-    assert "Maria Lopez" not in page and "Oakland" not in page
+    assert "Maria" not in page and "Oakland" not in page
     assert '<button type="submit" name="mode" value="all" disabled' in page
     assert awards(db) == before  # a preview issues nothing
 
@@ -69,19 +70,30 @@ def test_preview_then_issue_the_valid_rows_then_upload_again(web, db):
     started = web.post(f"/admin/bulk/{token}/issue", {"mode": "valid"})
     assert started.status_code == 302
     status = wait_until_done(web, token)
-    assert status == {
+    assert {k: v for k, v in status.items() if k != "failures"} == {
         "state": "finished",
-        "total": 2,
-        "processed": 2,
+        "total": 5,
+        "processed": 5,
         "issued": 2,
-        "failed": 0,
-        "failures": [],
-        "error": None,
+        "skipped": 0,
+        "failed": 3,
+        "chunks_done": 1,
+        "chunk_count": 1,
     }
+    assert [f["line"] for f in status["failures"]] == [4, 5, 6]
     assert awards(db) == before + 2
     page = web.get(f"/admin/bulk/{token}").get_data(as_text=True)
-    assert "2 of 2 processed · 2 issued" in page
+    assert "5 of 5 rows processed · 2 issued · 0 already issued · 3 not issued" in page
     assert "<progress" in page
+    # The finished run lists every row; issued ones link to their public badge page.
+    issued_ids = [
+        a.credential_id
+        for a in db.scalars(select(Award).where(Award.idempotency_key.like("csv:%")))
+    ]
+    assert len(issued_ids) == 2
+    for credential_id in issued_ids:
+        assert f"/badges/{credential_id.removeprefix('urn:uuid:')}" in page
+    assert "Not issued: no student nobody@students.example.org in your pathways" in page
 
     # Starting the same run again does nothing.
     web.post(f"/admin/bulk/{token}/issue", {"mode": "valid"})
@@ -132,12 +144,16 @@ def test_unusable_files_are_explained_and_the_badge_choice_kept(web):
     assert "Choose a CSV file" in response.get_data(as_text=True)
 
 
-def test_too_many_rows_are_refused(web):
+def test_a_file_of_any_row_count_is_previewed_in_full(web):
+    """No row cap (the 2 MB upload limit bounds the web; the command line has none): every row
+    is counted, and the page lists the first ones."""
     web.login(LINCOLN)
-    rows = "student_id\n" + "1\n" * 10_001
+    rows = "student_id\n" + "".join(f"{900000 + i}\n" for i in range(12_000))
     response = upload(web, rows)
-    assert response.status_code == 422
-    assert "split it into files of at most 10000" in response.get_data(as_text=True)
+    assert response.status_code == 302
+    page = web.get(response.location).get_data(as_text=True)
+    assert "0 ready · 0 already issued · 12000 with errors" in page
+    assert "The first 2000 of 12000 rows are listed" in page
 
 
 def test_an_upload_is_visible_only_to_who_uploaded_it(web, app):
@@ -146,77 +162,3 @@ def test_an_upload_is_visible_only_to_who_uploaded_it(web, app):
     assert web.get(f"/admin/bulk/{token}").status_code == 200
     assert web.get("/admin/bulk/not-a-real-token-at-all-xxxx").status_code == 404
     assert web.get("/admin/bulk/..%2F..%2Fetc").status_code == 404
-
-
-# --- A killed run: heartbeat (issue 8, item 10) -----------------------------------------------
-
-
-def _as_if_killed_mid_run(app, token: str, user_id: int, seconds_ago: float) -> None:
-    """What a process killed while issuing leaves on disk: the job "running", its last sign
-    of life ``seconds_ago``."""
-    import os
-
-    from issuer.web.admin import bulk_jobs
-
-    jobs = bulk_jobs.store(app)
-    job = jobs.load(token, user_id)
-    job.state, job.mode = bulk_jobs.RUNNING, "valid"
-    jobs.save(job)
-    stamp = time.time() - seconds_ago
-    os.utime(jobs.directory / token / "job.json", (stamp, stamp))
-
-
-def _user_id(db, email: str) -> int:
-    from issuer.models import User
-
-    return db.scalar(select(User.id).where(User.email == email))
-
-
-def test_bulk_run_without_heartbeat_for_a_minute_shows_interrupted_and_resumes(app, web, db):
-    web.login(LINCOLN)
-    before = awards(db)
-    response = upload(web, COHORT)
-    token = response.location.rsplit("/", 1)[-1]
-    _as_if_killed_mid_run(app, token, _user_id(db, LINCOLN), seconds_ago=10)
-    assert web.get(f"/admin/bulk/{token}/status").get_json()["state"] == "running"
-
-    _as_if_killed_mid_run(app, token, _user_id(db, LINCOLN), seconds_ago=61)
-    status = web.get(f"/admin/bulk/{token}/status").get_json()
-    assert status["state"] == "interrupted"
-    assert "Upload the same file again to resume" in status["error"]
-    page = web.get(f"/admin/bulk/{token}").get_data(as_text=True)
-    assert "Interrupted" in page and "Upload the same file again</a>" in page
-    assert 'http-equiv="refresh"' not in page  # no endless refreshing of a dead run
-
-    again = upload(web, COHORT)  # resuming: the same file issues what is left
-    token2 = again.location.rsplit("/", 1)[-1]
-    web.post(f"/admin/bulk/{token2}/issue", {"mode": "valid"})
-    assert wait_until_done(web, token2)["issued"] == 2
-    assert awards(db) == before + 2
-
-
-def test_bulk_run_heartbeat_is_touched_while_a_slow_row_is_issued(app, web, db, monkeypatch):
-    from issuer.web.admin import bulk_jobs
-
-    class SlowSigner:
-        def __init__(self, inner):
-            self.inner, self.issuer_did = inner, inner.issuer_did
-
-        def sign_ldp(self, credential):
-            time.sleep(0.3)
-            return self.inner.sign_ldp(credential)
-
-        def sign_jwt(self, credential):
-            return self.inner.sign_jwt(credential)
-
-    monkeypatch.setattr(bulk_jobs, "HEARTBEAT_SECONDS", 0.05)
-    monkeypatch.setitem(app.extensions, "signer", SlowSigner(app.extensions["signer"]))
-    web.login(LINCOLN)
-    token = upload(web, "student_email\nana.chen@students.example.org\n").location.rsplit("/")[-1]
-    web.post(f"/admin/bulk/{token}/issue", {"mode": "all"})
-    heartbeat = bulk_jobs.store(app).directory / token / "heartbeat"
-    deadline = time.monotonic() + 30
-    while not heartbeat.exists():
-        assert time.monotonic() < deadline, "no heartbeat during the run"
-        time.sleep(0.02)
-    assert wait_until_done(web, token)["issued"] == 1
