@@ -28,13 +28,28 @@ class Config:
     RATE_LIMIT_STORAGE_URL = "memory://"
     VERIFY_RATE_LIMIT = 60  # verifications per client address per window
     VERIFY_RATE_WINDOW_SECONDS = 60
-    LOGIN_RATE_LIMIT = 10  # failed sign-ins per address and email per window
+    LOGIN_RATE_LIMIT = 10  # failed sign-ins per account (email) per window
     LOGIN_RATE_WINDOW_SECONDS = 300
     VERIFIER_NETWORK_ENABLED = True
     VERIFIER_NETWORK_CONNECT_TIMEOUT = 3  # seconds
     VERIFIER_NETWORK_TOTAL_TIMEOUT = 5  # seconds
     VERIFIER_NETWORK_MAX_BYTES = 256 * 1024  # per response, after decompression
     VERIFIER_NETWORK_CACHE_TTL = 300  # seconds
+    # Sessions (issuer/web/sessions.py): kept server-side; the cookie is HttpOnly, SameSite=Lax,
+    # and Secure with the __Host- prefix when PUBLIC_BASE_URL is https.
+    SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60  # unused this long: signed out
+    SESSION_ABSOLUTE_TIMEOUT_SECONDS = 12 * 3600  # signed in this long: signed out
+    SESSION_COOKIE_SAMESITE = "Lax"  # Flask's default is None (no attribute)
+    SESSION_COOKIE_HTTPONLY = True
+    # Sign-in limits (issuer/web/security.py AttemptLimiter), besides LOGIN_RATE_LIMIT per
+    # account: failures per client address (IPv6: per /64) and over all clients, per
+    # LOGIN_RATE_WINDOW_SECONDS; each holds again with twice the failures over
+    # LOGIN_BACKOFF_FACTOR times the window, LOGIN_BACKOFF_STEPS times (5 min, 1 h, 12 h).
+    LOGIN_RATE_LIMIT_PER_ADDRESS = 30
+    LOGIN_RATE_LIMIT_OVERALL = 1000
+    LOGIN_BACKOFF_STEPS = 2
+    LOGIN_BACKOFF_FACTOR = 12
+    LOGIN_RATE_KEY_PREFIX = "login"  # the counts' names in the store (sites sharing one Redis)
     # Bulk issuance jobs (issuer/jobs): empty runs them in this process (the embedded
     # default); amqp://… (RabbitMQ) or redis://… sends chunks to Dramatiq workers
     JOBS_BROKER_URL = ""

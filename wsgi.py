@@ -79,4 +79,5 @@ def _verification_context(app: Flask) -> VerificationContext:
         resolver=ChainResolver(*resolvers),
         limits=InputLimits.from_config(app.config),
         work_budget_seconds=float(app.config["VERIFY_WORK_BUDGET_SECONDS"]),
+        signing_records=app.extensions["issuer_records"],  # keys reported compromised
     )

@@ -1,8 +1,9 @@
 """The issuer's answers to the verifier's questions, behind the Protocols the verifier declares.
 
 * :class:`IssuerRecords` is a ``verifier.benefits.BenefitSource`` (a badge definition by its
-  achievement id; the pathway certification and graduation year behind an award) and a
-  ``verifier.web.lookup.StoredCredentials`` (our own award's signed credential by its id).
+  achievement id; the pathway certification and graduation year behind an award), a
+  ``verifier.web.lookup.StoredCredentials`` (our own award's signed credential by its id) and
+  a ``verifier.verification.SigningRecords`` (when we signed exactly this credential).
 * :class:`IssuerDocuments` is a ``verifier.resolvers.DocumentResolver`` for our own status
   lists, built from the database exactly as ``/status-lists/<id>`` serves them, so our own
   credentials verify without the network.
@@ -120,6 +121,19 @@ class IssuerRecords:
             holder_name=public_holder_name(award.student),
             revoked_at=award.revoked_at,
         )
+
+    def signed_at(self, credential_id: Any, signed: dict[str, Any] | str) -> datetime | None:
+        """``verifier.verification.SigningRecords``: when we issued exactly ``signed`` (the
+        stored JSON-LD credential, proof included, or the stored JWT) as ``credential_id``.
+        The award row is written in the issuing transaction, so its time is ours, not the
+        signature's claim."""
+        if not isinstance(credential_id, str):
+            return None
+        award = find_award(self._sessions(), credential_id)
+        if award is None:
+            return None
+        stored = award.credential_jwt if isinstance(signed, str) else award.credential_json
+        return award.issued_at if stored == signed else None
 
 
 class IssuerDocuments:

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.serving import run_simple
@@ -33,11 +33,15 @@ from issuer.services import (
     certifications,
     criteria,
     issuance,
+    key_compromise,
     revocation,
     students,
     users,
 )
 from issuer.signing import CredentialSigner
+from keys.cli import keys_cli
+from keys.did import public_key_of
+from keys.keypairs import InvalidKey
 from keys.store import KeyStoreError
 
 DOMAIN_ERRORS = (LookupError, ValueError, PermissionDenied, BadgeDefinitionError, KeyStoreError)
@@ -545,10 +549,85 @@ def run_command(host: str, port: int) -> None:
     )
 
 
+# -- keys revoke (the key store's part is keys/, the awards' part is ours) ----------------------
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 time with its offset (``2026-11-02T08:00Z``); a bare date is midnight UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time like 2026-11-02T08:00Z") from None
+    if moment.tzinfo is None:
+        if len(text.strip()) > 10:
+            raise ValueError(f"{text!r} has no offset: add Z (UTC) or +hh:mm")
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+@click.command("revoke")
+@click.argument("key_id")
+@click.option(
+    "--compromised-at",
+    required=True,
+    metavar="TIME",
+    help="From when the key is not trusted (ISO 8601 with offset, e.g. 2026-11-02T08:00Z).",
+)
+@with_appcontext
+@_explained
+def revoke_key_command(key_id: str, compromised_at: str) -> None:
+    """Retire KEY_ID (its fragment or full DID URL) as compromised from TIME.
+
+    The key leaves the DID document's assertionMethod (kept listed, marked ``revoked``, so a
+    verifier can say why a credential fails); a current key is replaced by a new one; every
+    award it signed is marked, and those signed at or after TIME are listed to issue again;
+    the event is audited.
+    """
+    moment = _moment(compromised_at)
+    signer = current_signer()
+    store = signer.key_store
+    fragment = key_id.rsplit("#", 1)[-1]
+    record = next((r for r in store.records() if r.id == fragment), None)
+    if record is None:
+        raise LookupError(f"no key {fragment!r}; 'flask --app wsgi keys list' shows them")
+    jwk = dict(store.public_keys())[fragment].to_jwk()
+    method_ids = set()
+    for method in signer.did_document().get("verificationMethod", []):
+        try:
+            if public_key_of(method).to_jwk() == jwk:
+                method_ids.add(method["id"])
+        except InvalidKey:
+            continue
+    session, now = get_session(), _now()
+    report = key_compromise.record_compromise(
+        session,
+        key_id=signer.method_id(fragment),
+        key_type=record.key_type,
+        method_ids=method_ids,
+        compromised_at=moment,
+        actor=None,
+        now=now,
+    )
+    _revoked, replacement = store.revoke(fragment, moment, now=now)
+    session.commit()
+    click.echo(f"revoked {signer.method_id(fragment)}, compromised from {moment.isoformat()}")
+    if replacement is not None:
+        click.echo(f"new current {replacement.key_type} key {signer.method_id(replacement.id)}")
+    to_reissue = report.to_reissue
+    click.echo(
+        f"{len(report.signed)} award(s) signed by it; {len(to_reissue)} signed at or after "
+        "the compromise now fail verification: revoke and issue them again"
+    )
+    for award in to_reissue:
+        click.echo(f"  {award.credential_id}\t{award.student.email}\t{award.badge.slug}")
+
+
 def init_app(app: Flask) -> None:
-    """Register the issuer's command groups (``db`` is registered by ``issuer.database``)."""
+    """Register the issuer's command groups (``db`` is registered by ``issuer.database``),
+    and ``keys revoke`` in the key group."""
     from issuer.jobs.cli import jobs_cli
 
+    keys_cli.add_command(revoke_key_command)
     for group in (
         jobs_cli,
         badges_cli,

@@ -265,10 +265,21 @@ class Award(Base):
     # by upload or paste); the last time a wallet took the credential (see WalletOffer).
     public_page_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     added_to_wallet_at: Mapped[datetime | None]
+    # Set by ``keys revoke``: the award was signed by a key later reported compromised.
+    signing_key_compromise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("key_compromises.id"), index=True
+    )
 
     student: Mapped[Student] = relationship()
     badge: Mapped[BadgeDefinitionRecord] = relationship()
     status_list: Mapped[StatusList] = relationship()
+    signing_key_compromise: Mapped[KeyCompromise | None] = relationship()
+
+    @property
+    def needs_reissue(self) -> bool:
+        """Signed by a compromised key at or after the compromise: verifiers refuse it."""
+        compromise = self.signing_key_compromise
+        return compromise is not None and self.issued_at >= compromise.compromised_at
 
 
 user_pathways = Table(
@@ -465,3 +476,32 @@ class WalletOffer(Base):
     holder_id: Mapped[str | None] = mapped_column(String(2000))
 
     award: Mapped[Award] = relationship()
+
+
+class WebSession(Base):
+    """A browser's session, kept server-side (``issuer.web.sessions``): the cookie carries a
+    random token, ``id`` is its SHA-256. ``data`` is the session's content (Flask's tagged
+    JSON); ``user_id`` the signed-in user, so "sign out everywhere" can delete their rows."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KeyCompromise(Base):
+    """A signing key reported compromised (``flask --app wsgi keys revoke``): from
+    ``compromised_at`` on, nothing it signed is trusted. Awards it signed point here."""
+
+    __tablename__ = "key_compromises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(300), unique=True)  # the verification method
+    key_type: Mapped[str] = mapped_column(String(32))
+    compromised_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]

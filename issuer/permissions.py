@@ -51,6 +51,17 @@ def can_manage_pathway(principal: Principal, pathway_id: int) -> bool:
     return principal.role == PATHWAY_ADMIN and pathway_id in principal.pathway_ids
 
 
+def managed_pathway_ids(principal: Principal) -> frozenset[int] | None:
+    """The ids of the pathways :func:`can_manage_pathway` allows, for filtering queries:
+    None means every pathway (an active Alliance admin); employer partners and deactivated
+    users get the empty set."""
+    if not principal.active:
+        return frozenset()
+    if principal.role == ALLIANCE_ADMIN:
+        return None
+    return principal.pathway_ids if principal.role == PATHWAY_ADMIN else frozenset()
+
+
 def can_view_badge(principal: Principal, employer_id: int) -> bool:
     """See a badge's criteria and the awards made under it."""
     if not principal.active:

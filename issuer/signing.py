@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from issuer.credential_builder import timestamp
-from keys.did import controller_document
+from keys.did import controller_document, mark_revoked
 from keys.proofs import create_proof, sign_jwt
 from keys.proofs.jose import JwtFormat
 from keys.store import KeyStore
@@ -54,7 +54,10 @@ class CredentialSigner:
         )
 
     def did_document(self) -> dict[str, Any]:
-        return controller_document(self.issuer_did, self.key_store.public_keys())
+        """Every key, current, retired and revoked; revoked keys marked and no longer
+        assertion methods (``keys revoke``)."""
+        document = controller_document(self.issuer_did, self.key_store.public_keys())
+        return mark_revoked(document, self.key_store.revoked_keys())
 
 
 def signer_from_config(config: Mapping[str, Any], instance_path: str) -> CredentialSigner:

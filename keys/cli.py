@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from keys.did import controller_document
+from keys.did import controller_document, mark_revoked
 from keys.keypairs import KEY_TYPES
 from keys.store import KeyStore, KeyStoreError
 
@@ -68,9 +68,9 @@ def list_command(did_document: bool) -> None:
     store = _store()
     try:
         if did_document:
-            click.echo(
-                json.dumps(controller_document(_issuer_did(), store.public_keys()), indent=2)
-            )
+            document = controller_document(_issuer_did(), store.public_keys())
+            document = mark_revoked(document, store.revoked_keys())
+            click.echo(json.dumps(document, indent=2))
             return
         records = store.records()
     except KeyStoreError as error:

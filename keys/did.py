@@ -136,3 +136,38 @@ def public_key_of(method: Any) -> PublicKey:
     if method_type in _JWK_TYPES and "publicKeyJwk" in method:
         return public_key_from_jwk(method["publicKeyJwk"])
     raise InvalidKey(f"unsupported verification method type {method_type!r}")
+
+
+def mark_revoked(
+    document: dict[str, Any], revoked: Iterable[tuple[PublicKey, str]]
+) -> dict[str, Any]:
+    """``document`` with every verification method carrying a revoked key marked ``revoked``
+    (the time from which it is not trusted; Security Vocabulary ``revoked``, as DID Core
+    §5.2 shows) and removed from every verification relationship (``assertionMethod``,
+    ``authentication``, …). The method itself stays listed, so a verifier can say why a
+    credential signed by it fails. Keys are matched by value, whatever their fragment."""
+    times = {_key_identity(key): when for key, when in revoked}
+    if not times:
+        return document
+    marked: set[str] = set()
+    for method in document.get("verificationMethod", []):
+        try:
+            identity = _key_identity(public_key_of(method))
+        except InvalidKey:
+            continue
+        if identity in times:
+            method["revoked"] = times[identity]
+            marked.add(method["id"])
+    for relationship in ("assertionMethod", "authentication", "capabilityInvocation",
+                         "capabilityDelegation", "keyAgreement"):  # fmt: skip
+        if relationship in document:
+            document[relationship] = [
+                entry
+                for entry in document[relationship]
+                if (entry.get("id") if isinstance(entry, dict) else entry) not in marked
+            ]
+    return document
+
+
+def _key_identity(key: PublicKey) -> str:
+    return json.dumps(key.to_jwk(), sort_keys=True)

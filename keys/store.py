@@ -3,7 +3,9 @@
 Layout: ``keys.json`` lists every key (id, type, created, status) and ``<id>.sealed.json`` holds
 its private half sealed with the configured passphrase (see :func:`keys.keypairs.seal_private_key`).
 Rotation adds a new current key per type and marks the old one retired; retired public keys stay
-in the DID document so that credentials signed before still verify.
+in the DID document so that credentials signed before still verify. A key reported compromised
+is ``revoked`` (:meth:`KeyStore.revoke`): still listed, with the compromise time, but no longer
+an assertion method (:func:`keys.did.mark_revoked`).
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ class KeyRecord:
     id: str  # the verification method fragment, e.g. "ed25519-3f9a1c2b"
     key_type: KeyType
     created: str
-    status: str  # "current" | "retired"
+    status: str  # "current" | "retired" | "revoked"
     public_key_multibase: str | None
     public_key_jwk: dict | None
+    compromised_at: str | None = None  # revoked keys: from when it is not trusted (UTC, Z)
+    revoked_at: str | None = None  # revoked keys: when the compromise was recorded
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,14 @@ class KeyStore:
                     raise KeyStoreError(f"{path}: {error}") from None
             return self._unsealed[record.id]
 
+    def revoked_keys(self) -> list[tuple[PublicKey, str]]:
+        """(public key, compromise time) of every revoked key, for the DID document."""
+        return [
+            (self._key_pair(record).public_key, record.compromised_at or record.revoked_at or "")
+            for record in self.records()
+            if record.status == "revoked"
+        ]
+
     # -- writing -------------------------------------------------------------------------
     def generate(self, key_types: tuple[KeyType, ...] = KEY_TYPES) -> list[KeyRecord]:
         """Create a current key for each type that has none. Returns the keys created."""
@@ -137,13 +149,45 @@ class KeyStore:
         self._write_manifest(records + created)
         return created
 
+    def revoke(
+        self, key_id: str, compromised_at: datetime, *, now: datetime | None = None
+    ) -> tuple[KeyRecord, KeyRecord | None]:
+        """Mark ``key_id`` (a fragment, or a DID URL ending in one) revoked from
+        ``compromised_at`` on. A current key is replaced by a new current key of its type,
+        so signing goes on. Returns (the revoked record, the replacement or None).
+
+        Raises :class:`KeyStoreError` for an unknown key, a naive time, or a time later than
+        ``now`` (a compromise is reported after it happened)."""
+        fragment = key_id.rsplit("#", 1)[-1]
+        now = now or datetime.now(UTC)
+        if compromised_at.tzinfo is None:
+            raise KeyStoreError("give the compromise time with its offset, e.g. 2026-11-02T08:00Z")
+        if compromised_at > now:
+            raise KeyStoreError("the compromise time is in the future")
+        records = self.records()
+        found = next((r for r in records if r.id == fragment), None)
+        if found is None:
+            raise KeyStoreError(f"no key {fragment!r} in {self.directory}")
+        if found.status == "revoked":
+            raise KeyStoreError(f"key {fragment} was already revoked on {found.revoked_at}")
+        revoked = replace(
+            found,
+            status="revoked",
+            compromised_at=_utc_text(compromised_at),
+            revoked_at=_utc_text(now),
+        )
+        replacement = self._create(found.key_type) if found.status == "current" else None
+        updated = [revoked if r.id == fragment else r for r in records]
+        self._write_manifest(updated + ([replacement] if replacement else []))
+        return revoked, replacement
+
     def _create(self, key_type: KeyType) -> KeyRecord:
         key_pair = KeyPair.generate(key_type)
         public_key = key_pair.public_key
         record = KeyRecord(
             id=f"{key_type.lower().replace('-', '')}-{secrets.token_hex(4)}",
             key_type=key_type,
-            created=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            created=_utc_text(datetime.now(UTC)),
             status="current",
             public_key_multibase=None if key_type == "RSA" else public_key.to_multikey(),
             public_key_jwk=public_key.to_jwk() if key_type == "RSA" else None,
@@ -164,3 +208,8 @@ class KeyStore:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temporary, self.directory / name)
+
+
+def _utc_text(moment: datetime) -> str:
+    """``2026-11-02T08:00:00Z``: UTC, whole seconds (XML Schema dateTime)."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from keys.did import public_key_of
 from keys.keypairs import InvalidKey, PublicKey
@@ -53,9 +53,19 @@ SUPPORTED_PROOF_TYPES = {proof_type for proof_type, _ in SUPPORTED_PROOFS}
 CREDENTIAL_TYPES = {"AchievementCredential", "OpenBadgeCredential", "EndorsementCredential"}
 
 
+class SigningRecords(Protocol):
+    """An issuer's own record of what it signed, and when: the one signing time that does not
+    come from the signature itself (the issuer implements it; the verifier never imports it)."""
+
+    def signed_at(self, credential_id: Any, signed: dict[str, Any] | str) -> datetime | None:
+        """When the issuer recorded signing exactly ``signed`` (the JSON-LD credential with
+        its proof, or the compact JWT) as credential ``credential_id``; None if it did not."""
+
+
 @dataclass(frozen=True)
 class VerificationContext:
-    """Everything verification needs from outside, injected: resolvers, clock, limits."""
+    """Everything verification needs from outside, injected: resolvers, clock, limits, and
+    the issuer's signing records (to judge signatures by a key reported compromised)."""
 
     resolver: DocumentResolver
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -65,6 +75,7 @@ class VerificationContext:
     # endorsements and status list included (schemas.work_budget); a web request opens its
     # own (VERIFY_WORK_BUDGET_SECONDS), which this one joins.
     work_budget_seconds: float = 0.5
+    signing_records: SigningRecords | None = None
 
 
 class _Checks:
@@ -319,6 +330,37 @@ class ResolvedKey:
     controller: str
 
 
+class KeyRevoked(ResolutionError):
+    """The controller marks the key ``revoked`` (Security Vocabulary; DID Core §5.2): it was
+    reported compromised at ``revoked_at`` (None: no readable time, so never trusted)."""
+
+    def __init__(self, method_id: str, revoked_at: datetime | None, key: ResolvedKey | None):
+        self.revoked_at, self.key = revoked_at, key
+        when = (
+            f"{revoked_at.day} {revoked_at:%B %Y at %H:%M} UTC"
+            if revoked_at is not None
+            else "an unreadable date"
+        )
+        super().__init__(f"signed by a key reported compromised on {when} ({method_id})")
+
+
+def _vouched(
+    error: KeyRevoked, credential_id: Any, signed: Any, context: VerificationContext
+) -> ResolvedKey:
+    """The revoked key, if the issuer's own records show ``signed`` was signed before the
+    compromise; else ``error`` is raised again.
+
+    The signing time a proof carries (``created``, ``iat``, ``nbf``) is the signer's own claim,
+    which whoever holds the stolen key can backdate: it is never enough."""
+    records = context.signing_records
+    signed_at = records.signed_at(credential_id, signed) if records is not None else None
+    if error.key is None or error.revoked_at is None or signed_at is None:
+        raise error
+    if signed_at >= error.revoked_at:
+        raise error
+    return error.key
+
+
 def resolve_key(
     method_id: Any, context: VerificationContext, issuer: str | None = None
 ) -> ResolvedKey:
@@ -334,14 +376,20 @@ def resolve_key(
     method = _find_method(document, method_id)
     if method is None:
         raise ResolutionError(f"{method_id} is not listed in its controller document")
-    if not _is_assertion_method(document, method):
-        raise ResolutionError(
-            f"{method_id} is not authorized for assertionMethod by its controller"
-        )
     controller = method.get("controller") or document.get("id")
     if controller != document.get("id"):
         raise ResolutionError(
             f"{method_id}: controller {controller!r} does not match the document {document.get('id')!r}"
+        )
+    if "revoked" in method:
+        try:
+            key: ResolvedKey | None = ResolvedKey(public_key_of(method), controller)
+        except InvalidKey:
+            key = None
+        raise KeyRevoked(method_id, _parse_time(method.get("revoked")), key)
+    if not _is_assertion_method(document, method):
+        raise ResolutionError(
+            f"{method_id} is not authorized for assertionMethod by its controller"
         )
     try:
         return ResolvedKey(public_key_of(method), controller)
@@ -386,7 +434,14 @@ def _check_embedded_proofs(
             checks.add("proof", "failed", f"{label} expired on {proof['expires']}")
             return
         try:
-            key = resolve_key(proof.get("verificationMethod"), context, issuer)
+            try:
+                key = resolve_key(proof.get("verificationMethod"), context, issuer)
+            except KeyRevoked as revoked:
+                key = _vouched(revoked, credential.get("id"), credential, context)
+        except KeyRevoked as error:
+            checks.add("proof", "failed", f"{label} was {error}")
+            checks.add("issuer", "skipped", "Skipped: the signing key is no longer trusted")
+            return
         except NeedsNetwork as error:
             checks.add("proof", "failed", f"Could not resolve the signing key offline: {error}")
             checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
@@ -462,8 +517,15 @@ def _check_jwt(
 ) -> None:
     issuer = _issuer_id(credential)
     try:
-        key = _jwt_key(decoded, issuer, context)
+        try:
+            key = _jwt_key(decoded, issuer, context)
+        except KeyRevoked as revoked:
+            key = _vouched(revoked, credential.get("id"), token, context)
         verify_signature(decoded, token, key.public_key)
+    except KeyRevoked as error:
+        checks.add("proof", "failed", f"The JWT was {error}")
+        checks.add("issuer", "skipped", "Skipped: the signing key is no longer trusted")
+        return
     except NeedsNetwork as error:
         checks.add("proof", "failed", f"Could not resolve the signing key offline: {error}")
         checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")

@@ -320,23 +320,25 @@ def _plan(session: Session, job: BulkJob, pending: list[BulkJobRow], now: dateti
                 eligibility.HeldAward(credential_id, valid_until, revoked_at is not None)
             )
     keys = {row.id: row_key(job.file_sha256, badge.slug, row.student_ref) for row in pending}
+    # Only the scoped students' awards: another pathway's award for the same file (uploaded
+    # by its own admin) is never read, so it cannot show here as "already issued".
     existing = dict(
         session.execute(
             select(Award.idempotency_key, Award.credential_id).where(
-                Award.idempotency_key.in_(list(keys.values()))
+                Award.idempotency_key.in_(list(keys.values())), Award.student_id.in_(ids)
             )
         ).all()
     )
     plan = _Plan()
     taken: set[int] = set()
     for row in pending:
-        if (credential_id := existing.get(keys[row.id])) is not None:
-            plan.done.append((row, SKIPPED, credential_id, "already issued from this file"))
-            continue
         student = by_email.get(row.student_ref) or by_id.get(row.student_ref)
         if student is None:
             where = " in your pathways" if job.actor_id is not None else ""
             plan.done.append((row, FAILED, None, f"no student {row.student_ref}{where}"))
+            continue
+        if (credential_id := existing.get(keys[row.id])) is not None:
+            plan.done.append((row, SKIPPED, credential_id, "already issued from this file"))
             continue
         if student.id in taken:
             plan.done.append((row, FAILED, None, "the same student is on an earlier line"))

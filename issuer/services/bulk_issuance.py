@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 from issuer import permissions
 from issuer.models import Award, BadgeDefinitionRecord, Student, User
 from issuer.recipients import normalise_email
-from issuer.services import issuance
+from issuer.services import issuance, scope
 
 MAX_ROWS = 10_000
 READY, DONE, ERROR = "ready", "done", "error"
@@ -121,11 +122,19 @@ def _row_key(file_sha256: str, badge_slug: str, student_ref: str) -> str:
     return f"csv:{digest}"
 
 
-def _find(session: Session, email: str, student_id: str) -> Student | None:
+_STUDENT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only ("²".isdigit() is True)
+
+
+def _find(
+    session: Session, email: str, student_id: str, principal: permissions.Principal | None
+) -> Student | None:
+    """The student the row names, looked up among ``principal``'s students only (a student
+    of another school is never read, so nothing about them can reach the preview)."""
+    query = scope.students(principal)
     if email:
-        return session.scalar(select(Student).where(Student.email == normalise_email(email)))
-    if student_id.isdigit():
-        return session.get(Student, int(student_id))
+        return session.scalar(query.where(Student.email == normalise_email(email)))
+    if _STUDENT_ID.fullmatch(student_id):
+        return session.scalar(query.where(Student.id == int(student_id)))
     return None
 
 
@@ -137,7 +146,12 @@ def preview(
     actor: User | None,
     now: datetime,
 ) -> BulkPlan:
-    """Check every row without issuing anything; errors are per row, in plain words."""
+    """Check every row without issuing anything; errors are per row, in plain words.
+
+    With an ``actor``, every row is looked up among the students of the actor's pathways
+    only: a student elsewhere and a student who does not exist get the same message, and
+    nothing (name, school, credential) of another pathway's student is read.
+    """
     file_sha256 = hashlib.sha256(content).hexdigest()
     principal = permissions.Principal.of(actor) if actor is not None else None
     plan = BulkPlan(badge.slug, file_sha256, [])
@@ -157,23 +171,23 @@ def preview(
             continue
         if row.evidence_url and not row.evidence_url.startswith(("https://", "http://")):
             row.fail(f"evidence_url {row.evidence_url!r} is not an http(s) link")
-        student = _find(session, email, student_id)
+        student = _find(session, email, student_id, principal)
         if student is None:
-            row.fail(f"no student {ref}")
+            # The same words whether the student is elsewhere or nowhere; only what was typed.
+            row.fail(f"no student {ref}" + ("" if principal is None else " in your pathways"))
             continue
         row.student_id = student.id
         if student.id in first_line:
             row.fail(f"{student.name} is already on line {first_line[student.id]}")
             continue
         first_line[student.id] = line
-        done = session.scalar(select(Award).where(Award.idempotency_key == row.idempotency_key))
+        done = session.scalar(
+            select(Award).where(
+                Award.idempotency_key == row.idempotency_key, Award.student_id == student.id
+            )
+        )
         if done is not None:
             row.status, row.credential_id = DONE, done.credential_id
-            continue
-        if principal is not None and not permissions.can_manage_pathway(
-            principal, student.pathway_id
-        ):
-            row.fail(f"{student.name} is in {student.pathway.name}, which you do not manage")
             continue
         result = issuance.check_eligibility(session, student=student, badge=badge, now=now)
         for message in result.messages:

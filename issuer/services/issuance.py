@@ -222,10 +222,17 @@ def issue_badge(
     With an ``idempotency_key`` already used for this student and badge, the existing award
     is returned and nothing new is issued, also when the twin request is still running in
     another transaction (this one waits for it: see ``status_lists.lock_for_allocation``).
+    The permission check comes first, so a key replayed by someone who may not manage the
+    student learns nothing of the existing award.
     Raises :class:`permissions.PermissionDenied`, :class:`NotEligible` or
     :class:`IdempotencyConflict`.
     """
-    if idempotency_key is not None:
+    if actor is not None:
+        permissions.require(
+            permissions.can_manage_pathway(permissions.Principal.of(actor), student.pathway_id),
+            f"{actor.email} may not issue badges for {student.pathway.name}",
+        )
+    if idempotency_key is not None:  # after the permission check: never another's award
         status_lists.lock_for_allocation(session, now=now)  # a concurrent twin commits first
         existing = session.scalar(select(Award).where(Award.idempotency_key == idempotency_key))
         if existing is not None:
@@ -234,11 +241,6 @@ def issue_badge(
                     f"idempotency key {idempotency_key!r} was used for another award"
                 )
             return existing
-    if actor is not None:
-        permissions.require(
-            permissions.can_manage_pathway(permissions.Principal.of(actor), student.pathway_id),
-            f"{actor.email} may not issue badges for {student.pathway.name}",
-        )
     result = check_eligibility(session, student=student, badge=badge, now=now)
     if not result.eligible:
         raise NotEligible(result)

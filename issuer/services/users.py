@@ -8,11 +8,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, object_session
 
 from issuer import permissions
-from issuer.models import Organisation, Pathway, Role, User
+from issuer.models import Organisation, Pathway, Role, User, WebSession
 from issuer.recipients import normalise_email
 from issuer.services import audit
 
@@ -111,8 +111,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def end_all_sessions(user: User) -> None:
-    """Every session issued before now stops being accepted (logout everywhere)."""
+    """Every session issued before now stops being accepted (logout everywhere): the
+    version is bumped and the user's server-side session records are deleted (in the
+    user's database session, committed by the caller)."""
     user.session_version += 1
+    session = object_session(user)
+    if session is not None and user.id is not None:
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
 
 def deactivate(user: User) -> None:

@@ -22,13 +22,14 @@ def blueprints() -> list[Blueprint]:
 
 
 def init_app(app: Flask) -> None:
-    """Security headers, HTTP caching, error pages, the signed-in user, CSRF, then the
-    blueprints."""
-    from issuer.web import auth, caching, csrf, error_pages, security
+    """Security headers, HTTP caching, error pages, server-side sessions, the signed-in user,
+    CSRF, then the blueprints."""
+    from issuer.web import auth, caching, csrf, error_pages, security, sessions
 
     security.init_app(app)
     caching.init_app(app)
     error_pages.init_app(app)  # site-wide pages for errors no blueprint answers itself
+    sessions.init_app(app)
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
     for blueprint in blueprints():

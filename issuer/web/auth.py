@@ -26,7 +26,7 @@ from issuer.database import get_session
 from issuer.models import User
 from issuer.services import users
 from issuer.web import csrf
-from issuer.web.security import LoginRateLimiter
+from issuer.web.security import ACCOUNT, ADDRESS, AttemptLimiter, Refusal
 
 bp = Blueprint("auth", __name__)
 
@@ -35,6 +35,12 @@ RATE_LIMITED = (
     "Too many failed sign-ins for this email address. Wait a few minutes and try "
     "again, or ask the Alliance to reset your password."
 )
+REFUSALS = {
+    ACCOUNT: RATE_LIMITED,
+    ADDRESS: "Too many failed sign-ins from your network. Wait a while and try again.",
+    "overall": "Sign-in is paused after many failed attempts across the site. "
+    "Try again in a few minutes.",
+}
 
 
 def load_signed_in_user() -> None:
@@ -69,8 +75,18 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.index")
 
 
-def _limiter() -> LoginRateLimiter:
+def _limiter() -> AttemptLimiter:
     return current_app.extensions["login_rate_limiter"]
+
+
+def _refused(refusal: Refusal, email: str, next_url: str) -> Response:
+    """429 with the form kept, the reason in plain words, and ``Retry-After``."""
+    page = render_template(
+        "auth/login.html", email=email, next=next_url, error=REFUSALS[refusal.kind]
+    )
+    response = current_app.make_response((page, 429))
+    response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -82,22 +98,20 @@ def login() -> Any:
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
     next_url = request.form.get("next", "")
-    limiter = _limiter()
-    key = limiter.key(request.remote_addr or "unknown", email)
-    if limiter.blocked(key):
-        return render_template(
-            "auth/login.html", email=email, next=next_url, error=RATE_LIMITED
-        ), 429
+    limiter, address = _limiter(), request.remote_addr or "unknown"
+    refusal = limiter.check(address, email)
+    if refusal is not None:  # before the (deliberately slow) password check
+        return _refused(refusal, email, next_url)
     db = get_session()
     user = users.authenticate(db, email, password) if email and password else None
     if user is None:
-        limiter.failed(key)
+        limiter.hit(address, email)
         db.rollback()
         return render_template(
             "auth/login.html", email=email, next=next_url, error=WRONG_CREDENTIALS
         ), 401
     db.commit()  # authenticate may have upgraded the password hash
-    limiter.succeeded(key)
+    limiter.reset(email)
     session.clear()
     session["user_id"], session["session_version"] = user.id, user.session_version
     csrf.rotate()

@@ -158,14 +158,27 @@ def test_progress_can_be_followed_row_by_row(world, cohort, fake_signer):
     assert seen == [(2, 1), (3, 0)]
 
 
-def test_a_pathway_admin_sees_other_pathways_rows_as_errors(world, cohort):
+def test_a_pathway_admin_sees_other_pathways_students_as_not_found(world, cohort):
+    """Another school's student reads exactly like a student who does not exist."""
     plan = preview(world, cohort[1], actor=world.lincoln_admin)
-    assert plan.rows[0].messages == [
-        "Maria Lopez is in Oakland Health Academy, which you do not manage"
-    ]
-    assert plan.rows[1].status == "ready"
+    by_line = {row.line: row for row in plan.rows}
+    assert by_line[2].messages == ["no student maria.lopez@students.example.org in your pathways"]
+    assert by_line[4].messages == ["no student nobody@students.example.org in your pathways"]
+    assert by_line[7].messages == ["no student kim.ngo@students.example.org in your pathways"]
+    assert by_line[7].credential_id is None
+    assert by_line[3].status == "ready"
 
 
 def test_a_file_without_a_student_column_is_refused_as_a_whole(world):
     with pytest.raises(bulk_issuance.BulkFileError, match="student_email or a student_id"):
         preview(world, b"name,email\nMaria,maria@example.org\n")
+
+
+def test_student_ids_are_ascii_digits_only(world, cohort):
+    """``"²".isdigit()`` is True and ``int("٣")`` is 3: neither may crash or name a student."""
+    plan = preview(world, "student_id\n²\n٣\n99999999999999999999\n".encode())
+    assert [row.messages for row in plan.rows] == [
+        ["no student ²"],
+        ["no student ٣"],
+        ["no student 99999999999999999999"],
+    ]

@@ -184,6 +184,18 @@ def test_pathway_admin_may_only_issue_for_their_own_pathways(world, fake_signer)
     assert award.issued_by_id == world.lincoln_admin.id
 
 
+def test_idempotent_replay_is_checked_for_permission_before_the_existing_award_is_returned(
+    world, fake_signer
+):
+    """The "already issued" answer is given only to who may manage the student: a pathway
+    admin replaying another pathway's idempotency key is refused, not handed its award."""
+    oakland = world.student(world.pathways.gold, "Maria Lopez")
+    issue(world, oakland, fake_signer, idempotency_key="csv:shared")
+    world.session.commit()
+    with pytest.raises(PermissionDenied):
+        issue(world, oakland, fake_signer, actor=world.lincoln_admin, idempotency_key="csv:shared")
+
+
 def test_issuing_records_an_audit_event(world, fake_signer):
     student = world.student(world.pathways.silver, "Ana Chen")
     award = issue(world, student, fake_signer, actor=world.lincoln_admin)

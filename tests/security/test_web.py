@@ -259,10 +259,11 @@ def test_a_sign_in_without_a_token_does_not_sign_in(app, net):
 
 
 def _thief_with_cookie_of(app: Any, web: Browser) -> Any:
-    cookie = web.client.get_cookie("session")
+    name = app.config["SESSION_COOKIE_NAME"]  # __Host-session: the app is served over https
+    cookie = web.client.get_cookie(name)
     assert cookie is not None
     thief = app.test_client()
-    thief.set_cookie("session", cookie.value)
+    thief.set_cookie(name, cookie.value)
     assert thief.get("/admin/").status_code == 200  # the copy works, before
     return thief
 
@@ -360,6 +361,7 @@ def redis_apps(database_url: str, tmp_path: Path, net: Any, loopback: Loopback) 
 
     from wsgi import create_app
 
+    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"  # this run's keys only
     config = {
         "ENV_NAME": "test",
         "DATABASE_URL": database_url,
@@ -369,9 +371,10 @@ def redis_apps(database_url: str, tmp_path: Path, net: Any, loopback: Loopback) 
         "VERIFY_RATE_LIMIT": 3,
         "VERIFY_RATE_WINDOW_SECONDS": 86400,  # fixed windows: no boundary inside the test
         "LOGIN_RATE_WINDOW_SECONDS": 86400,
+        # Per-account and overall sign-in counts name no address: this run's own namespace.
+        "LOGIN_RATE_KEY_PREFIX": f"login:{address}",
     }
     apps = [create_app({**config, "KEYS_DIR": str(tmp_path / f"keys-{n}")}) for n in (1, 2)]
-    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"  # this run's keys only
     yield (*apps, address)
     store = redis.Redis.from_url(REDIS_URL, socket_timeout=0.5)
     for key in store.scan_iter(f"badges:rate:*{address}*", count=1000):

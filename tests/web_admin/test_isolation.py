@@ -165,3 +165,118 @@ def test_every_admin_route_is_in_the_isolation_table(app):
         rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")
     }
     assert admin - covered == {"admin.index"}  # the start page: every signed-in user
+
+
+# --- Bulk preview: no lookup outside the admin's pathways (issue 8, item 2) -------------------
+
+OTHER_SCHOOLS = ("Maria Lopez", "Joe Park", "Kim Ngo", "Sam Rivera")  # not Lincoln's students
+OTHER_PATHWAYS = ("Oakland", "Riverside", "Valley", "Delta")
+
+
+def _upload(web, content: str):
+    import io
+
+    return web.post(
+        "/admin/bulk",
+        {"badge": "health-care-industry-badge", "file": (io.BytesIO(content.encode()), "c.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def _credential_ids(db) -> list[str]:
+    db.expire_all()
+    return list(db.scalars(select(Award.credential_id)))
+
+
+def _preview_rows(web, response) -> tuple[str, list[str]]:
+    """The preview page and, per row, its status and messages as the page shows them."""
+    import re
+
+    assert response.status_code == 302, response.status_code
+    page = web.get(response.location).get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<td>\d+</td>\s*<td>[^<]*</td>(.*?)</tr>", page, re.S)
+    return page, [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows]
+
+
+def test_bulk_preview_scoped_to_admins_pathways_names_no_other_schools_student(web, db):
+    """Uploading ids 1..N and guessed e-mails of another school's students tells a pathway
+    admin nothing about them: no name, no school, no credential; each such row reads exactly
+    like a row naming nobody."""
+    net: Network = web.net
+    top = max(net.students.values()) + 5
+    ids = "\n".join(str(i) for i in range(1, top + 1))
+    web.login(LINCOLN)
+    page, rows = _preview_rows(web, _upload(web, f"student_id\n{ids}\n"))
+    for name in OTHER_SCHOOLS:
+        assert name not in page
+    for pathway in OTHER_PATHWAYS:
+        assert pathway not in page
+    for credential_id in _credential_ids(db):
+        assert credential_id not in page
+    lincoln = {net.students[n] for n in ("Ana Chen", "Diego Hernandez", "Priya Singh")}
+    for student_id, row in zip(range(1, top + 1), rows, strict=True):
+        if student_id not in lincoln:
+            assert row == f"Error no student {student_id} in your pathways", row
+
+    guessed = [net.student_emails[n] for n in OTHER_SCHOOLS] + ["nobody@students.example.org"]
+    page, rows = _preview_rows(web, _upload(web, "student_email\n" + "\n".join(guessed) + "\n"))
+    for name in OTHER_SCHOOLS:
+        assert name not in page
+    for pathway in OTHER_PATHWAYS:
+        assert pathway not in page
+    assert rows == [f"Error no student {email} in your pathways" for email in guessed]
+
+
+def test_bulk_preview_already_issued_check_runs_after_the_pathway_scope(web, db):
+    """The same file issued by Oakland's admin, uploaded by Lincoln's: the row is "not found",
+    not "already issued" with Oakland's credential."""
+    import time
+
+    csv = "student_email\njoe.park@students.example.org\n"
+    web.login(OAKLAND)
+    response = _upload(web, csv)
+    token = response.location.rsplit("/", 1)[-1]
+    web.post(f"/admin/bulk/{token}/issue", {"mode": "all"})
+    deadline = time.monotonic() + 60
+    while web.get(f"/admin/bulk/{token}/status").get_json()["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    web.logout()
+    issued = set(_credential_ids(db))
+
+    web.login(LINCOLN)
+    page, rows = _preview_rows(web, _upload(web, csv))
+    assert rows == ["Error no student joe.park@students.example.org in your pathways"]
+    assert "0 ready · 0 already issued · 1 with errors" in page
+    assert not [cid for cid in issued if cid in page]
+
+
+@pytest.mark.parametrize(
+    ("elsewhere", "nowhere"),
+    [
+        ("/admin/pathways/oak-health", "/admin/pathways/no-such-pathway"),
+        ("/admin/pathways/oak-health/students/{maria}", "/admin/pathways/oak-health/students/0"),
+        (
+            "/admin/pathways/lincoln-health/students/{maria}",
+            "/admin/pathways/lincoln-health/students/0",
+        ),
+        ("/admin/awards/{award}/revoke", "/admin/awards/999999/revoke"),
+    ],
+)
+def test_admin_refusal_for_another_schools_record_reads_like_a_missing_one(web, elsewhere, nowhere):
+    """The 404 for another school's pathway, student or award is word for word the 404 for
+    one that does not exist, and names none of them."""
+    import re
+
+    net: Network = web.net
+    ids = {"maria": net.students["Maria Lopez"], "award": net.award_ids["Maria Lopez"]}
+    web.login(LINCOLN)
+    web.get("/admin/")  # shows (and so clears) the "Signed in" message
+    pages = []
+    for path in (elsewhere.format(**ids), nowhere):
+        response = web.get(path)
+        assert response.status_code == 404, path
+        pages.append(re.sub(r'value="[^"]+"', "", response.get_data(as_text=True)))
+    assert pages[0] == pages[1]
+    for name in OTHER_SCHOOLS + OTHER_PATHWAYS:
+        assert name not in pages[0]

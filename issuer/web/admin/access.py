@@ -14,6 +14,7 @@ from sqlalchemy import select
 from issuer import permissions
 from issuer.database import get_session
 from issuer.models import Award, BadgeDefinitionRecord, Pathway, Role, Student, User
+from issuer.services import scope
 from issuer.web.auth import login_required as signed_in
 
 NOT_YOURS = "There is no such page among the pathways you manage."
@@ -46,23 +47,29 @@ MANAGERS = (Role.ALLIANCE_ADMIN, Role.PATHWAY_ADMIN)
 
 
 def managed_pathway(slug: str) -> Pathway:
-    """The pathway, if the signed-in user manages it (else 404)."""
-    pathway = get_session().scalar(select(Pathway).where(Pathway.slug == slug))
-    if pathway is None or not permissions.can_manage_pathway(principal(), pathway.id):
+    """The pathway, looked up among the signed-in user's pathways only (else 404)."""
+    pathway = get_session().scalar(scope.pathways(principal()).where(Pathway.slug == slug))
+    if pathway is None:
         abort(404, description=NOT_YOURS)
     return pathway
 
 
 def managed_student(pathway: Pathway, student_id: int) -> Student:
-    student = get_session().get(Student, student_id)
-    if student is None or student.pathway_id != pathway.id:
+    """The student of ``pathway`` (one the user manages), else 404."""
+    student = get_session().scalar(
+        scope.students(principal()).where(
+            Student.id == student_id, Student.pathway_id == pathway.id
+        )
+    )
+    if student is None:
         abort(404, description=NOT_YOURS)
     return student
 
 
 def managed_award(award_id: int) -> Award:
-    award = get_session().get(Award, award_id)
-    if award is None or not permissions.can_manage_pathway(principal(), award.student.pathway_id):
+    """The award, looked up among the awards of the user's students only (else 404)."""
+    award = get_session().scalar(scope.awards(principal()).where(Award.id == award_id))
+    if award is None:
         abort(404, description=NOT_YOURS)
     return award
 

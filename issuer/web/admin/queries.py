@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from badge_definitions import BadgeDefinition
 from issuer import eligibility, permissions
 from issuer.models import Award, BadgeDefinitionRecord, CriterionResult, Pathway, Student
+from issuer.services import scope
 from issuer.services.badges import definition_of
 
 EXPIRING_SOON = timedelta(days=90)
@@ -37,8 +38,8 @@ def certification_flag(pathway: Pathway, today: date) -> str:
 
 
 def visible_pathways(session: Session, principal: permissions.Principal) -> list[Pathway]:
-    pathways = session.scalars(select(Pathway).order_by(Pathway.name))
-    return [p for p in pathways if permissions.can_manage_pathway(principal, p.id)]
+    """The pathways ``principal`` manages, by name (only those are read)."""
+    return list(session.scalars(scope.pathways(principal).order_by(Pathway.name)))
 
 
 def badges_for_sector(session: Session, sector: str) -> list[BadgeDefinitionRecord]:
