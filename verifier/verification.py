@@ -27,6 +27,7 @@ from schemas.loader import VC_V1, VC_V2, ContextNotPinned, is_pinned
 from schemas.safe_mode import json_ld_problems
 from schemas.validation import validate_credential
 from verifier.inputs import ParsedInput
+from verifier.jwt_claims import claim_problems
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 from verifier.recipient import email_matches
 from verifier.report import Check, CredentialSummary, VerificationReport
@@ -426,28 +427,14 @@ def _check_jwt(
         return
     checks.add("proof", "passed", f"JWT signature verified ({decoded.header.get('alg')})")
     problems = []
-    payload = decoded.payload
     if key.controller != issuer:
         problems.append(f"signed by a key of {key.controller}, not of the issuer {issuer}")
-    if "iss" in payload and payload["iss"] != issuer:
-        problems.append(f"the iss claim {payload['iss']!r} is not the issuer {issuer!r}")
-    if decoded.format == "vc-jwt":
-        if "iss" not in payload:
-            problems.append("the iss claim is missing")
-        if "jti" in payload and "id" in credential and payload["jti"] != credential["id"]:
-            problems.append("the jti claim does not match the credential id")
-        subject = credential.get("credentialSubject")
-        subject_id = subject.get("id") if isinstance(subject, dict) else None
-        if "sub" in payload and subject_id and payload["sub"] != subject_id:
-            problems.append("the sub claim does not match credentialSubject.id")
-        now = context.now().timestamp()
-        if (
-            isinstance(payload.get("nbf"), int | float)
-            and payload["nbf"] > now + context.clock_skew.total_seconds()
-        ):
-            problems.append("the nbf claim is in the future")
-        if isinstance(payload.get("exp"), int | float) and payload["exp"] <= now:
-            problems.append("the exp claim is in the past")
+    problems += claim_problems(
+        decoded,
+        credential,
+        now=context.now().timestamp(),
+        skew_seconds=context.clock_skew.total_seconds(),
+    )
     if problems:
         text = "; ".join(problems)  # DIDs and claims are case-sensitive: no str.capitalize
         checks.add("issuer", "failed", text[:1].upper() + text[1:])
