@@ -49,6 +49,14 @@ def did_document() -> Response:
     )
 
 
+@bp.get("/.well-known/jwks.json")
+def json_web_key_set() -> Response:
+    """Every VC-JWT signing key as a JWK (RFC 7517 §5), ``kid`` as in the DID document."""
+    return _document(
+        current_app.extensions["signer"].json_web_key_set(), mimetype="application/jwk-set+json"
+    )
+
+
 @bp.get("/issuer")
 def issuer_profile() -> Response:
     """The issuer Profile (JSON-LD); its ``id`` is our DID, its ``url`` this site."""
