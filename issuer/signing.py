@@ -74,9 +74,7 @@ class CredentialSigner:
                     "serviceEndpoint": f"{base}/issuer",
                 },
             ]
-        return controller_document(
-            self.issuer_did, self.key_store.public_keys(), services=services
-        )
+        return controller_document(self.issuer_did, self.key_store.public_keys(), services=services)
 
     def json_web_key_set(self) -> dict[str, Any]:
         """RFC 7517 JWK Set of every JWT signing key (current and retired), ``kid`` = the

@@ -34,9 +34,9 @@ def onedtech_jwt_key_rule(token: str, did_document: dict):
 @pytest.mark.parametrize("algorithm", ["ES256", "RS256"])
 def test_the_1edtech_validator_rule_finds_the_key_of_our_jwts(app, algorithm, issue):
     signer = app.extensions["signer"]
-    token = CredentialSigner(
-        signer.issuer_did, signer.key_store, jwt_algorithm=algorithm
-    ).sign_jwt({"@context": [], "issuer": signer.issuer_did, "id": "urn:uuid:x"})
+    token = CredentialSigner(signer.issuer_did, signer.key_store, jwt_algorithm=algorithm).sign_jwt(
+        {"@context": [], "issuer": signer.issuer_did, "id": "urn:uuid:x"}
+    )
     key = onedtech_jwt_key_rule(token, signer.did_document())
     verify_signature(decode_compact(token), token, key)  # raises unless it is the signing key
 
@@ -44,9 +44,9 @@ def test_the_1edtech_validator_rule_finds_the_key_of_our_jwts(app, algorithm, is
 @pytest.mark.parametrize("algorithm", ["ES256", "RS256", "EdDSA"])
 def test_every_jwt_kid_is_a_json_web_key_in_the_did_document_and_the_jwks(client, app, algorithm):
     signer = app.extensions["signer"]
-    token = CredentialSigner(
-        signer.issuer_did, signer.key_store, jwt_algorithm=algorithm
-    ).sign_jwt({"@context": [], "issuer": signer.issuer_did, "id": "urn:uuid:x"})
+    token = CredentialSigner(signer.issuer_did, signer.key_store, jwt_algorithm=algorithm).sign_jwt(
+        {"@context": [], "issuer": signer.issuer_did, "id": "urn:uuid:x"}
+    )
     kid = decode_compact(token).header["kid"]
     did_document = client.get("/.well-known/did.json").json
     method = _methods(did_document)[kid]

@@ -280,7 +280,9 @@ def test_a_kid_naming_the_attackers_did_key_fails_the_issuer_check(context):
                        {"iss": ISSUER_DID, "vc": make_credential()})  # fmt: skip
     report = verify(parse_text(token), context)
     assert report.check("proof").status == "passed"
-    assert failed(report)["issuer"].startswith(f"Signed by a key of {did}, not of the issuer {ISSUER_DID}")
+    assert failed(report)["issuer"].startswith(
+        f"Signed by a key of {did}, not of the issuer {ISSUER_DID}"
+    )
 
 
 def test_a_jwe_is_refused_as_input_and_as_a_header():

@@ -48,8 +48,8 @@ def test_ob30_8_2_4_1_the_payload_is_the_credential_with_its_claims_beside(
     )
     assert payload["iss"] == ISSUER_DID
     assert payload["jti"] == credential["id"]
-    assert payload["nbf"] == int((NOW.timestamp() - 30 * 86400))
-    assert payload["exp"] == int((NOW.timestamp() + 700 * 86400))
+    assert payload["nbf"] == int(NOW.timestamp() - 30 * 86400)
+    assert payload["exp"] == int(NOW.timestamp() + 700 * 86400)
     assert "sub" not in payload  # our subjects are identified by a hashed email, not an id
     assert decode_compact(token).media_type == "application/jwt"
 
