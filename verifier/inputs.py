@@ -124,8 +124,14 @@ def _check_values(root: Any, limits: InputLimits) -> None:
 
 
 def _check_string(value: str, limits: InputLimits) -> None:
-    if len(value) > limits.max_string_chars:
-        raise UnusableInput(f"a JSON string is longer than {limits.max_string_chars} characters")
+    """Per-string caps: ``max_string_chars`` for text, ``max_data_uri_chars`` for an image
+    embedded as a data URI (OB 3.0 App. B Image.id "URI or data URI"); the whole document
+    stays under ``max_credential_bytes`` either way, which is what bounds memory."""
+    cap = limits.max_string_chars
+    if len(value) > cap and value[:11].lower() == "data:image/":
+        cap = limits.max_data_uri_chars
+    if len(value) > cap:
+        raise UnusableInput(f"a JSON string is longer than {cap} characters")
     if _LONE_SURROGATE.search(value):
         raise UnusableInput("JSON string contains an invalid Unicode code point (lone surrogate)")
 
