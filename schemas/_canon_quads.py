@@ -74,7 +74,6 @@ def escape(text: str) -> str:
     return _NEEDS_ESCAPE.sub(lambda match: _ESCAPES[match.group()], text)
 
 
-
 def _subject_and_property_ok(
     subject: str, prop: str, known: tuple[dict[str, bool], dict[str, bool]]
 ) -> bool:
