@@ -65,7 +65,7 @@ def _verification_context(app: Flask) -> VerificationContext:
     signer = app.extensions["signer"]
     base_url = app.config["PUBLIC_BASE_URL"]
     resolvers: list[DocumentResolver] = [
-        IssuerDocuments(get_session, signer=signer, base_url=base_url),
+        IssuerDocuments(get_session, base_url=base_url),
         OfflineResolver(providers={signer.issuer_did: signer.did_document}),
     ]
     if app.config.get("VERIFIER_NETWORK_ENABLED", not app.testing):

@@ -32,6 +32,7 @@ from issuer.services import (
     criteria,
     issuance,
     revocation,
+    status_lists,
     students,
     users,
 )
@@ -366,6 +367,13 @@ def revoke_command(credential_id: str, reason: str) -> None:
     if award is None:
         raise LookupError(f"no award {credential_id}")
     revocation.revoke(session, award=award, reason=reason, actor=None, now=_now())
+    status_lists.refresh(
+        session,
+        award.status_list_id,
+        current_signer(),
+        _now(),
+        base_url=current_app.config["PUBLIC_BASE_URL"],
+    )
     session.commit()
     click.echo(f"Revoked {credential_id}.")
 

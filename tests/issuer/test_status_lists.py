@@ -141,9 +141,9 @@ def test_revoking_sets_the_bit_shown_by_the_signed_status_list_credential(world,
     )
     world.session.commit()
 
-    credential = status_lists.status_list_credential(
+    credential = status_lists.publish(
         world.session, award.status_list_id, signer, later, base_url=SITE.base_url
-    )
+    ).credential
     assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert credential["id"] == award.credential_json["credentialStatus"]["statusListCredential"]
     assert credential["issuer"] == signer.issuer_did
