@@ -59,7 +59,9 @@ def test_a_list_is_signed_once_per_change_not_per_request(client, app, issue):
     changed = client.get(path).json
     assert changed["proof"]["proofValue"] != first["proof"]["proofValue"]
     bits = decode_bitstring(changed["credentialSubject"]["encodedList"])
-    index = int(client.get(f"/badges/{award.uuid}.json").json["credentialStatus"]["statusListIndex"])
+    index = int(
+        client.get(f"/badges/{award.uuid}.json").json["credentialStatus"]["statusListIndex"]
+    )
     assert bit_is_set(bits, index)
     assert client.get(path).json == changed
 

@@ -68,7 +68,7 @@ def test_3_2_a_set_bit_is_revoked_and_a_clear_one_active(signer):
 
 def test_3_2_step_9_a_list_below_131072_entries_is_a_status_list_length_error(signer):
     short = signer.sign_ldp(_list(signer, bits=bytes(16_384 // 8)))
-    _, message = _status(_verify(signer, make_credential(), short))
+    status, message = _status(_verify(signer, make_credential(), short))
     assert status == "failed"
     assert "STATUS_LIST_LENGTH_ERROR" in message and "16,384 entries" in message
 
@@ -103,7 +103,7 @@ def test_2_1_status_size_above_one_needs_a_status_message_per_value(signer):
     credential = make_credential()
     credential["credentialStatus"]["statusSize"] = 2
     long_list = signer.sign_ldp(_list(signer, bits=bytes(2 * MINIMUM_BITS // 8)))
-    _, message = _status(_verify(signer, credential, long_list))
+    status, message = _status(_verify(signer, credential, long_list))
     assert status == "failed" and "MALFORMED_VALUE_ERROR" in message and "statusMessage" in message
 
 
