@@ -21,10 +21,11 @@ def blueprints() -> list[Blueprint]:
 
 def init_app(app: Flask) -> None:
     """Security headers, the signed-in user, CSRF, then the blueprints."""
-    from issuer.web import auth, csrf, security
+    from issuer.web import auth, csrf, not_found, security
 
     security.init_app(app)
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
+    not_found.init_app(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
