@@ -51,8 +51,9 @@ class StatusListSigner(LdpSigner, Protocol):
     def sign_jwt(self, credential: dict[str, Any], *, jwt_format: Any = ...) -> str: ...
 
 
-class SigningUnavailable(RuntimeError):
-    """A list has never been signed and cannot be now (the key store cannot be unsealed)."""
+class SigningUnavailable(KeyStoreError):
+    """A list has never been signed and cannot be now (the key store cannot be unsealed); a
+    KeyStoreError, so callers that already handle an unusable key store handle this too."""
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,9 @@ def publish(
             "the last good list stays published" if stored else "it has no published form yet",
         )
         if stored is None:
-            raise SigningUnavailable(f"status list {status_list_id} cannot be signed") from None
+            raise SigningUnavailable(
+                f"status list {status_list_id} cannot be signed: {error}"
+            ) from None
         return PublishedForms(stored.credential_json, stored.credential_jwt, current=False)
     if stored is None:
         stored = PublishedStatusList(status_list_id=status_list_id)
