@@ -14,7 +14,7 @@ from schemas._canon_quads import escape
 PYLD_ESCAPE = nquads.escape  # pyld 3.3.0's own, as it ships
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True, scope="module")
 def pyld_with_canonical_escapes():
     nquads.escape = escape
     yield
