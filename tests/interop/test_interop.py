@@ -210,3 +210,17 @@ def test_jwk_only_resolution_refuses_a_kid_that_names_a_multikey(issued, key_sto
     refused = run_interop("verify", str(path), "--did-doc", str(did_document), "--jwk-only")
     assert not refused["verified"] and "publicKeyJwk" in " ".join(refused["errors"])
     assert run_interop("verify", str(path), "--did-doc", str(did_document))["verified"]
+
+
+def test_control_characters_canonicalize_as_rdf_canonize_writes_them(tmp_path):
+    """RDFC-1.0 canonical N-Quads escapes (\\u000B, \\b, \\f …) equal Digital Bazaar's."""
+    credential = json.loads(
+        (Path(__file__).parents[1] / "vectors/interop-cases/01-canon-control-char.json").read_text()
+    )
+    credential.pop("proof")
+    credential["description"] = 'tab\t vt\x0b bs\b ff\f nul\x00 del\x7f us\x1f quote" back\\'
+    path = tmp_path / "controls.json"
+    path.write_text(json.dumps(credential))
+    ours = canonicalize(credential)
+    assert "\\u000B" in ours and "\\b" in ours and "\\u007F" in ours
+    assert ours == run_interop("canonize", str(path))["nquads"]
