@@ -378,6 +378,18 @@ def revoke_command(credential_id: str, reason: str) -> None:
     click.echo(f"Revoked {credential_id}.")
 
 
+@awards_cli.command("publish-status-lists")
+@_explained
+def publish_status_lists_command() -> None:
+    """Sign every status list that needs it (after deploying, and daily from a timer)."""
+    session = get_session()
+    signed = status_lists.publish_all(
+        session, current_signer(), _now(), base_url=current_app.config["PUBLIC_BASE_URL"]
+    )
+    session.commit()
+    click.echo(f"Signed {len(signed)} status list(s); the others were current.")
+
+
 @awards_cli.command("bulk-issue")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--badge", "badge_slug", required=True)

@@ -290,6 +290,24 @@ def refresh(
         publish(session, status_list_id, signer, now, base_url=base_url)
 
 
+def publish_all(
+    session: Session, signer: StatusListSigner, now: datetime, *, base_url: str
+) -> list[int]:
+    """Publish every list that needs it (never signed, bits changed, or within
+    :data:`REFRESH_BEFORE` of its validUntil); the ids of those signed now. For deployment
+    (lists made before signed forms were stored) and a daily timer, so a quiet site's lists
+    never lapse. Raises KeyStoreError when signing is unavailable and a list needs it."""
+    signed = []
+    for status_list_id in session.scalars(select(StatusList.id).order_by(StatusList.id)):
+        stored = session.get(PublishedStatusList, status_list_id)
+        before = stored.signed_at if stored is not None else None
+        publish(session, status_list_id, signer, now, base_url=base_url)
+        after = session.get(PublishedStatusList, status_list_id)
+        if after is not None and after.signed_at != before:
+            signed.append(status_list_id)
+    return signed
+
+
 def published(session: Session, status_list_id: int) -> PublishedForms | None:
     """The stored signed forms, read only (the verify path signs nothing); None when the list
     has never been published. ``current`` is False when the bits changed since signing."""
