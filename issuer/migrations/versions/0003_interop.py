@@ -1,7 +1,7 @@
 """Published status lists: the signed forms (JSON-LD and VC-JOSE JWT) of each status list.
 
 Revision ID: 0003_interop
-Revises: 0003_scale
+Revises: 0003_student_wallets
 Create Date: 2026-11-29 23:10:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_interop"
-down_revision: str | None = "0003_scale"
+down_revision: str | None = "0003_student_wallets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
