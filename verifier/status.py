@@ -11,6 +11,7 @@ purpose (§3.2 step 5), its expansion and minimum length (steps 8-9), and readin
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,12 @@ STATUS_VERIFICATION_ERROR = "STATUS_VERIFICATION_ERROR"
 STATUS_LIST_LENGTH_ERROR = "STATUS_LIST_LENGTH_ERROR"
 RANGE_ERROR = "RANGE_ERROR"
 MALFORMED_VALUE_ERROR = "MALFORMED_VALUE_ERROR"
+
+
+# Bitstring Status List §2.1: statusListIndex is "an arbitrary size integer … expressed as a
+# string"; ASCII digits only (str.isdigit takes "²", int() reads "٣" as 3), and at most 12 of
+# them (a list of 16 MiB, MAX_DECOMPRESSED_BYTES, has 134,217,728 entries: 9 digits).
+_ASCII_INDEX = re.compile(r"[0-9]{1,12}\Z", re.ASCII)
 
 
 class StatusError(ValueError):
@@ -71,7 +78,7 @@ def parse_entries(credential: dict[str, Any]) -> list[StatusEntry]:
         entry_type = entry.get("type")
         if entry_type in ("BitstringStatusListEntry", "StatusList2021Entry"):
             index = entry.get("statusListIndex")
-            if isinstance(index, str) and index.isdigit():
+            if isinstance(index, str) and _ASCII_INDEX.match(index):
                 index = int(index)
             if not isinstance(index, int) or isinstance(index, bool) or index < 0:
                 raise StatusError("statusListIndex must be a non-negative integer")
