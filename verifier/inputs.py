@@ -18,6 +18,7 @@ from typing import Any, Literal
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 
+from keys.proofs.jose import without_registered_claims
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 
 InputKind = Literal["ldp", "jwt"]
@@ -303,7 +304,9 @@ def _check_svg_agrees(token: str, inner: str, limits: InputLimits) -> None:
         )
     except (ValueError, UnicodeDecodeError):
         raise UnusableInput("the SVG's verify attribute is not a readable VC-JWT") from None
-    signed = payload.get("vc", payload) if isinstance(payload, dict) else None
+    signed = None
+    if isinstance(payload, dict):  # the credential a VC-JWT secures, in any of its shapes
+        signed = payload["vc"] if "vc" in payload else without_registered_claims(payload)
     shown = parse_json(inner, limits) if inner.startswith("{") else None
     if signed != shown:
         raise UnusableInput(

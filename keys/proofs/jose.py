@@ -67,7 +67,7 @@ class DecodedJws:
         if self.format == "vc-claim":
             return self.payload["vc"]
         if self.format == "vc-jwt":
-            return {k: v for k, v in self.payload.items() if k not in REGISTERED_CLAIMS}
+            return without_registered_claims(self.payload)
         return self.payload
 
     @property
@@ -75,6 +75,11 @@ class DecodedJws:
         """The media type to serve this token with: ``application/jwt`` for OB 3.0's VC-JWT
         (``typ: JWT``), ``application/vc+jwt`` for VC-JOSE-COSE (§6.1.1)."""
         return MEDIA_TYPES[self.format]
+
+
+def without_registered_claims(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """An OB 3.0 §8.2.4.1 payload without its registered claims: the credential it secures."""
+    return {key: value for key, value in payload.items() if key not in REGISTERED_CLAIMS}
 
 
 def _b64url_json(data: Mapping[str, Any]) -> str:
