@@ -22,12 +22,13 @@ def blueprints() -> list[Blueprint]:
 
 
 def init_app(app: Flask) -> None:
-    """Security headers, HTTP caching, the signed-in user, CSRF, 404/405 answers, then the
-    blueprints."""
-    from issuer.web import auth, caching, csrf, not_found, security
+    """Security headers, HTTP caching, error pages (404/405 as problems for JSON clients too), the
+    signed-in user, CSRF, then the blueprints."""
+    from issuer.web import auth, caching, csrf, error_pages, not_found, security
 
     security.init_app(app)
     caching.init_app(app)
+    error_pages.init_app(app)  # site-wide pages for errors no blueprint answers itself
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
     not_found.init_app(app)

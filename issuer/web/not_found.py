@@ -1,17 +1,17 @@
 """Answers for requests no route matches (404) or no method of a route matches (405).
 
 A JSON client (``/api/…`` or one that prefers JSON) gets an RFC 9457 problem; a browser the
-site's error page. The CSRF check lets these through untouched, so an unknown POST such as
+site's error page (``error_pages``). The CSRF check lets these through untouched, so an unknown POST such as
 ``/credentials/verify`` answers 404, not "missing form token".
 """
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from issuer.web.admin.errors import TITLES
+from issuer.web.error_pages import render_error
 from verifier.web.problems import problem
 
 
@@ -25,13 +25,17 @@ def wants_json() -> bool:
 
 
 def render(error: HTTPException) -> Response | tuple[str, int]:
+    """``error_pages`` answers browsers and ``/api/…``; a JSON client elsewhere (e.g. an unknown
+    POST ``/credentials/verify`` from a script) gets the problem document too."""
+    if request.path.startswith("/api/") or not wants_json():
+        return render_error(error)
     code = error.code or 404
-    if wants_json():
-        detail = f"no {request.method} {request.path} here"
-        return problem(code, detail, slug="not-found" if code == 404 else "method-not-allowed")
-    return render_template(
-        "admin/error.html", code=code, title=TITLES[code], description=error.description
-    ), code
+    detail = f"no {request.method} {request.path} here"
+    response = problem(code, detail, slug="not-found" if code == 404 else "method-not-allowed")
+    for name, value in error.get_headers():
+        if name == "Allow":
+            response.headers["Allow"] = value
+    return response
 
 
 def init_app(app: Flask) -> None:

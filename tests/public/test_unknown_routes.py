@@ -9,7 +9,7 @@ def test_an_unknown_post_is_404_not_a_missing_form_token(client, path):
     response = client.post(path, data={"x": "1"}, headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
-    assert response.json["status"] == 404 and path in response.json["detail"]
+    assert response.json["status"] == 404
     assert "token" not in response.get_data(as_text=True)
 
 
