@@ -5,6 +5,7 @@ Run with ``flask --app wsgi run``; CLI commands are ``flask --app wsgi <group> <
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -56,6 +57,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _our_did_document(signer: Any) -> Callable[[], dict[str, Any]]:
+    """Our DID document for the verifier; a key store that cannot be unsealed makes our keys
+    unresolvable (a failed check), never an error page."""
+    from keys.store import KeyStoreError
+    from verifier.resolvers import ResolutionError
+
+    def provide() -> dict[str, Any]:
+        try:
+            return signer.did_document()
+        except KeyStoreError as error:
+            raise ResolutionError(f"our key store cannot be read: {error}") from None
+
+    return provide
+
+
 def _verification_context(app: Flask) -> VerificationContext:
     """Our own DID document and status lists locally (no network); did:key offline; anything
     else through ``verifier.network`` when ``VERIFIER_NETWORK_ENABLED`` (off under test).
@@ -67,8 +83,8 @@ def _verification_context(app: Flask) -> VerificationContext:
     signer = app.extensions["signer"]
     base_url = app.config["PUBLIC_BASE_URL"]
     resolvers: list[DocumentResolver] = [
-        IssuerDocuments(get_session, signer=signer, base_url=base_url),
-        OfflineResolver(providers={signer.issuer_did: signer.did_document}),
+        IssuerDocuments(get_session, base_url=base_url),
+        OfflineResolver(providers={signer.issuer_did: _our_did_document(signer)}),
     ]
     if app.config.get("VERIFIER_NETWORK_ENABLED", not app.testing):
         resolvers.append(NetworkResolver(NetworkPolicy.from_config(app.config)))

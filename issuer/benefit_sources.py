@@ -28,7 +28,6 @@ from issuer.models import Award, BadgeDefinitionRecord, Pathway
 from issuer.services import status_lists
 from issuer.services.badges import definition_of
 from issuer.services.my_badges import public_holder_name
-from issuer.services.status_lists import LdpSigner
 from verifier.benefits import AwardFacts, KnownBadge
 from verifier.resolvers import ResolutionError, base_url
 from verifier.web.lookup import StoredCredential
@@ -137,29 +136,21 @@ class IssuerRecords:
 
 
 class IssuerDocuments:
-    """Our status list credentials, by their published URL, without the network."""
+    """Our status list credentials, by their published URL, without the network: the stored
+    signed form (``status_lists.published``), exactly what ``/status-lists/<id>`` serves.
+    Nothing is signed here: the verify path only reads."""
 
-    def __init__(
-        self, sessions: SessionFactory, *, signer: LdpSigner, base_url: str, clock: Clock = _utcnow
-    ) -> None:
+    def __init__(self, sessions: SessionFactory, *, base_url: str) -> None:
         self._sessions = sessions
-        self._signer = signer
         self._base_url = base_url.rstrip("/")
         prefix = re.escape(status_lists.status_list_url(self._base_url, 0)[:-1])
         self._pattern = re.compile(prefix + r"([1-9][0-9]{0,9})")
-        self._clock = clock
 
     def resolve(self, url: str) -> dict[str, Any]:
         match = self._pattern.fullmatch(base_url(url))
         if match is None:
             raise ResolutionError(f"{url} is not one of this issuer's status lists")
-        try:
-            return status_lists.status_list_credential(
-                self._sessions(),
-                int(match.group(1)),
-                self._signer,
-                self._clock(),
-                base_url=self._base_url,
-            )
-        except LookupError:
-            raise ResolutionError(f"{url}: this issuer has no such status list") from None
+        forms = status_lists.published(self._sessions(), int(match.group(1)))
+        if forms is None:
+            raise ResolutionError(f"{url}: this issuer has not published such a status list")
+        return forms.credential

@@ -35,6 +35,7 @@ from issuer.services import (
     issuance,
     key_compromise,
     revocation,
+    status_lists,
     students,
     users,
 )
@@ -372,8 +373,27 @@ def revoke_command(credential_id: str, reason: str) -> None:
     if award is None:
         raise LookupError(f"no award {credential_id}")
     revocation.revoke(session, award=award, reason=reason, actor=None, now=_now())
+    status_lists.refresh(
+        session,
+        award.status_list_id,
+        current_signer(),
+        _now(),
+        base_url=current_app.config["PUBLIC_BASE_URL"],
+    )
     session.commit()
     click.echo(f"Revoked {credential_id}.")
+
+
+@awards_cli.command("publish-status-lists")
+@_explained
+def publish_status_lists_command() -> None:
+    """Sign every status list that needs it (after deploying, and daily from a timer)."""
+    session = get_session()
+    signed = status_lists.publish_all(
+        session, current_signer(), _now(), base_url=current_app.config["PUBLIC_BASE_URL"]
+    )
+    session.commit()
+    click.echo(f"Signed {len(signed)} status list(s); the others were current.")
 
 
 @awards_cli.command("bulk-issue")
@@ -581,7 +601,7 @@ def revoke_key_command(key_id: str, compromised_at: str) -> None:
     The key leaves the DID document's assertionMethod (kept listed, marked ``revoked``, so a
     verifier can say why a credential fails); a current key is replaced by a new one; every
     award it signed is marked, and those signed at or after TIME are listed to issue again;
-    the event is audited.
+    our status lists are signed again with the replacement key; the event is audited.
     """
     moment = _moment(compromised_at)
     signer = current_signer()
@@ -609,6 +629,8 @@ def revoke_key_command(key_id: str, compromised_at: str) -> None:
         now=now,
     )
     _revoked, replacement = store.revoke(fragment, moment, now=now)
+    # Our status lists may carry the compromised key's proof: sign them again with the new one.
+    status_lists.publish_all(session, signer, now, base_url=current_site().base_url, force=True)
     session.commit()
     click.echo(f"revoked {signer.method_id(fragment)}, compromised from {moment.isoformat()}")
     if replacement is not None:

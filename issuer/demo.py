@@ -21,6 +21,7 @@ from issuer.services import (
     criteria,
     issuance,
     revocation,
+    status_lists,
     students,
     users,
 )
@@ -287,4 +288,5 @@ def seed(
                 now=now,
                 reason="CPR/BLS card found to have expired before issue.",
             )
+            status_lists.refresh(session, award.status_list_id, signer, now, base_url=site.base_url)
     return True

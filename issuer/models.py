@@ -505,3 +505,22 @@ class KeyCompromise(Base):
     key_type: Mapped[str] = mapped_column(String(32))
     compromised_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
+
+
+# -- interop (issue #9): status lists signed once per change ---------------------------------
+
+
+class PublishedStatusList(Base):
+    """The last signed forms of a status list: the BitstringStatusListCredential with its Data
+    Integrity proof and the same credential as a VC-JOSE JWT. Signed once per change of the
+    bits (or before ``valid_until``), never per request, and served as is, including while
+    signing is unavailable (the last good list)."""
+
+    __tablename__ = "published_status_lists"
+
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    bitstring_sha256: Mapped[str] = mapped_column(String(64))  # of the bits that were signed
+    credential_json: Mapped[dict[str, Any]]
+    credential_jwt: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime]
+    valid_until: Mapped[datetime]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from issuer.credential_builder import timestamp
-from keys.did import controller_document, mark_revoked
+from keys.did import controller_document, json_web_key_set, jwt_fragment, mark_revoked
 from keys.proofs import create_proof, sign_jwt
 from keys.proofs.jose import JwtFormat
 from keys.store import KeyStore
@@ -28,6 +28,7 @@ class CredentialSigner:
     key_store: KeyStore
     jwt_algorithm: str = "ES256"
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    base_url: str | None = None  # our site: the DID document's service entries point there
 
     def method_id(self, fragment: str) -> str:
         return f"{self.issuer_did}#{fragment}"
@@ -49,15 +50,40 @@ class CredentialSigner:
         except KeyError:
             raise ValueError(f"unsupported JWT algorithm {self.jwt_algorithm!r}") from None
         key = self.key_store.current(key_type)  # type: ignore[arg-type]
-        return sign_jwt(
-            credential, key.key_pair, self.method_id(key.record.id), jwt_format=jwt_format
-        )
+        kid = self.method_id(jwt_fragment(key_type, key.record.id))
+        return sign_jwt(credential, key.key_pair, kid, jwt_format=jwt_format)
 
     def did_document(self) -> dict[str, Any]:
-        """Every key, current, retired and revoked; revoked keys marked and no longer
-        assertion methods (``keys revoke``)."""
-        document = controller_document(self.issuer_did, self.key_store.public_keys())
+        """Our did:web document: every key (current, retired and revoked: revoked keys are
+        marked and no longer assertion methods, ``keys revoke``), and, when the site is
+        known, ``service`` entries leading to it: ``LinkedDomains`` (DID Specification
+        Registries: the origin that hosts this DID) and ``#issuer-profile``, the OB 3.0 issuer
+        Profile served at ``/issuer`` (whose ``id`` is this DID), so a verifier given only the
+        issuer id can find the issuer's name, url and image."""
+        services = []
+        if self.base_url:
+            base = self.base_url.rstrip("/")
+            services = [
+                {
+                    "id": f"{self.issuer_did}#linked-domain",
+                    "type": "LinkedDomains",
+                    "serviceEndpoint": base,
+                },
+                {
+                    "id": f"{self.issuer_did}#issuer-profile",
+                    "type": "IssuerProfile",
+                    "serviceEndpoint": f"{base}/issuer",
+                },
+            ]
+        document = controller_document(
+            self.issuer_did, self.key_store.public_keys(), services=services
+        )
         return mark_revoked(document, self.key_store.revoked_keys())
+
+    def json_web_key_set(self) -> dict[str, Any]:
+        """RFC 7517 JWK Set of every JWT signing key (current and retired), ``kid`` = the
+        verification method id a VC-JWT names, served at ``/.well-known/jwks.json``."""
+        return json_web_key_set(self.did_document())
 
 
 def signer_from_config(config: Mapping[str, Any], instance_path: str) -> CredentialSigner:
@@ -65,4 +91,5 @@ def signer_from_config(config: Mapping[str, Any], instance_path: str) -> Credent
         issuer_did=f"did:web:{config['ISSUER_DOMAIN']}",
         key_store=KeyStore.from_config(config, instance_path),
         jwt_algorithm=config.get("JWT_ALGORITHM", "ES256"),
+        base_url=config.get("PUBLIC_BASE_URL"),
     )

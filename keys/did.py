@@ -16,11 +16,17 @@ from urllib.parse import unquote
 
 from keys.keypairs import InvalidKey, PublicKey, public_key_from_jwk, public_key_from_multikey
 
+# Only pinned contexts (schemas/contexts/index.json). ``https://w3id.org/security/jwk/v1`` was
+# listed here once and pinned nowhere: no published package carries it, and the document is
+# served as ``application/did+json``, the plain-JSON representation (DID Core §6.2), whose
+# consumers read ``JsonWebKey``/``publicKeyJwk`` as JSON members (W3C Controlled Identifiers
+# §2.2.3), not through a context. Listing a context nobody can load offline only invites a fetch.
 DID_CONTEXTS = [
     "https://www.w3.org/ns/did/v1",
     "https://w3id.org/security/multikey/v1",
-    "https://w3id.org/security/jwk/v1",
 ]
+# The JsonWebKey twin of an Ed25519 Multikey: EdDSA VC-JWTs name it as their ``kid``.
+JWK_FRAGMENT_SUFFIX = "-jwk"
 # Verification method types we read a key from.
 _MULTIBASE_TYPES = {"Multikey", "Ed25519VerificationKey2020"}
 _JWK_TYPES = {"JsonWebKey", "JsonWebKey2020"}
@@ -98,29 +104,77 @@ def did_web_url(did: str) -> str:
 
 
 def verification_method(public_key: PublicKey, controller: str, fragment: str) -> dict[str, Any]:
+    """The key's verification method: Ed25519 as a ``Multikey`` (what Data Integrity's
+    eddsa-rdfc-2022 names), P-256 and RSA as a ``JsonWebKey`` with ``publicKeyJwk`` (what a
+    VC-JWT's ``kid`` must lead to, OB 3.0 §8.2.3/§8.5; W3C Controlled Identifiers §2.2.3)."""
     method: dict[str, Any] = {"id": f"{controller}#{fragment}", "controller": controller}
-    if public_key.key_type == "RSA":
-        method |= {"type": "JsonWebKey", "publicKeyJwk": public_key.to_jwk()}
-    else:
+    if public_key.key_type == "Ed25519":
         method |= {"type": "Multikey", "publicKeyMultibase": public_key.to_multikey()}
+    else:
+        method |= json_web_key(public_key)
     return method
 
 
-def controller_document(did: str, keys: Iterable[tuple[str, PublicKey]]) -> dict[str, Any]:
+def json_web_key(public_key: PublicKey) -> dict[str, Any]:
+    """The ``type``/``publicKeyJwk`` members of a JsonWebKey verification method."""
+    return {"type": "JsonWebKey", "publicKeyJwk": public_key.to_jwk()}
+
+
+def jwt_fragment(key_type: str, fragment: str) -> str:
+    """The fragment a VC-JWT signed by this key names in ``kid``: always a JsonWebKey."""
+    return fragment + JWK_FRAGMENT_SUFFIX if key_type == "Ed25519" else fragment
+
+
+def controller_document(
+    did: str,
+    keys: Iterable[tuple[str, PublicKey]],
+    *,
+    services: Iterable[dict[str, Any]] = (),
+) -> dict[str, Any]:
     """A DID document listing every (fragment, key), current and retired alike.
 
     Retired keys stay listed under ``assertionMethod`` so that credentials signed before a
-    rotation still verify; a key is removed only when it must no longer be trusted.
+    rotation still verify; a key is removed only when it must no longer be trusted. Each
+    Ed25519 key is listed twice: as a Multikey (Data Integrity) and as a JsonWebKey at
+    ``#<fragment>-jwk`` (EdDSA VC-JWTs), so that every JWT ``kid`` dereferences to a JWK.
+    ``services`` become the DID document's ``service`` entries (DID Core §5.4).
     """
-    methods = [verification_method(key, did, fragment) for fragment, key in keys]
+    methods = []
+    for fragment, key in keys:
+        methods.append(verification_method(key, did, fragment))
+        if key.key_type == "Ed25519":
+            twin = {"id": f"{did}#{jwt_fragment(key.key_type, fragment)}", "controller": did}
+            methods.append(twin | json_web_key(key))
     method_ids = [method["id"] for method in methods]
-    return {
+    document: dict[str, Any] = {
         "@context": DID_CONTEXTS,
         "id": did,
         "verificationMethod": methods,
         "assertionMethod": method_ids,
         "authentication": method_ids,
     }
+    if services := list(services):
+        document["service"] = services
+    return document
+
+
+def json_web_key_set(document: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7517 §5 JWK Set of every JsonWebKey in a controller document, each ``kid`` the
+    verification method's id (the same ``kid`` our VC-JWTs carry), with its ``alg``."""
+    keys = []
+    for method in document.get("verificationMethod", []):
+        if method.get("type") != "JsonWebKey":
+            continue
+        public_key = public_key_from_jwk(method["publicKeyJwk"])
+        keys.append(
+            {
+                **method["publicKeyJwk"],
+                "kid": method["id"],
+                "alg": public_key.jws_algorithm,
+                "use": "sig",
+            }
+        )
+    return {"keys": keys}
 
 
 def public_key_of(method: Any) -> PublicKey:

@@ -9,9 +9,12 @@ compares (same subject, property and @id, or same @value (booleans never equal n
 makes irrelevant.
 
 Terms are kept in N-Quads form ("<iri>", "_:b0", '"literal"^^<datatype>'), so the RDFC-1.0
-stage only has to join strings. Literals are escaped as ``pyld.nquads.escape`` does, which is
-what the canonical form byte-identical to pyld needs (it escapes fewer characters than
-RDFC-1.0's canonical N-Quads: other control characters are left as they are).
+stage only has to join strings. Literals are escaped as RDFC-1.0's canonical N-Quads require
+(RDFC-1.0 §4 / RDF 1.2 N-Quads "canonical form": ECHAR for BS, HT, LF, FF, CR, ``"`` and ``\\``;
+UCHAR ``\\u00XX`` with upper-case hex for the other C0 controls and DEL), as Digital Bazaar's
+rdf-canonize does. pyld 3.3's ``nquads.escape`` escapes only five of these characters, so a
+string holding, say, U+000B canonicalizes differently there and its signature fails against
+every other implementation; the pyld comparisons in tests/schemas substitute this escaping.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import re
 from typing import Any
 
 from pyld import jsonld
-from pyld.nquads import escape
 
 from schemas._canon_budget import InvalidJsonLd, Meter
 
@@ -43,7 +45,9 @@ DEFAULT_GRAPH = ""
 # re.match's "$" accepting a final newline) so the same quads are dropped.
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 _CHECK_EVERY = 128
-_NEEDS_ESCAPE = re.compile(r'[\\\t\n\r"]')
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
+_ECHAR = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+_ESCAPES = {chr(c): f"\\u{c:04X}" for c in [*range(0x20), 0x7F]} | _ECHAR
 
 Quad = tuple[str, str, str, str]
 
@@ -62,9 +66,12 @@ def _is_absolute(iri: str) -> bool:
     return known
 
 
-def _escape(text: str) -> str:
-    """pyld's N-Quads escaping (``pyld.nquads.escape``), skipped when nothing needs it."""
-    return escape(text) if _NEEDS_ESCAPE.search(text) else text
+def escape(text: str) -> str:
+    """A string literal's characters in canonical N-Quads form (RDFC-1.0, RDF 1.2 N-Quads §8
+    "Canonical form"): ``\\b \\t \\n \\f \\r \\" \\\\`` and ``\\u0000``-style UCHARs."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    return _NEEDS_ESCAPE.sub(lambda match: _ESCAPES[match.group()], text)
 
 
 def _subject_and_property_ok(
@@ -104,10 +111,10 @@ def literal_term(item: dict[str, Any]) -> str:
         # the common case, answered without pyld's numeric type checks
         if "@language" in item and datatype is None:
             language = item["@language"]
-            return '"' + _escape(value) + ('"@' + language if language else '"')
+            return '"' + escape(value) + ('"@' + language if language else '"')
         if datatype is None or datatype == XSD_STRING:
-            return '"' + _escape(value) + '"'
-        return '"' + _escape(value) + '"^^<' + datatype + ">"
+            return '"' + escape(value) + '"'
+        return '"' + escape(value) + '"^^<' + datatype + ">"
     if datatype == "@json":
         text = jsonld.canonicalize(value).decode("utf-8")
         datatype = RDF_JSON
@@ -137,7 +144,7 @@ def literal_term(item: dict[str, Any]) -> str:
         datatype = datatype or XSD_STRING
     if not isinstance(text, str):
         raise InvalidJsonLd(f"a literal value must be a string, number or boolean: {value!r}")
-    term = '"' + _escape(text) + '"'
+    term = '"' + escape(text) + '"'
     if datatype == RDF_LANGSTRING:
         if language:
             term += "@" + language

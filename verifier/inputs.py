@@ -18,6 +18,7 @@ from typing import Any, Literal
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 
+from keys.proofs.jose import without_registered_claims
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 
 InputKind = Literal["ldp", "jwt"]
@@ -125,8 +126,14 @@ def _check_values(root: Any, limits: InputLimits) -> None:
 
 
 def _check_string(value: str, limits: InputLimits) -> None:
-    if len(value) > limits.max_string_chars:
-        raise UnusableInput(f"a JSON string is longer than {limits.max_string_chars} characters")
+    """Per-string caps: ``max_string_chars`` for text, ``max_data_uri_chars`` for an image
+    embedded as a data URI (OB 3.0 App. B Image.id "URI or data URI"); the whole document
+    stays under ``max_credential_bytes`` either way, which is what bounds memory."""
+    cap = limits.max_string_chars
+    if len(value) > cap and value[:11].lower() == "data:image/":
+        cap = limits.max_data_uri_chars
+    if len(value) > cap:
+        raise UnusableInput(f"a JSON string is longer than {cap} characters")
     if _LONE_SURROGATE.search(value):
         raise UnusableInput("JSON string contains an invalid Unicode code point (lone surrogate)")
 
@@ -297,7 +304,9 @@ def _check_svg_agrees(token: str, inner: str, limits: InputLimits) -> None:
         )
     except (ValueError, UnicodeDecodeError):
         raise UnusableInput("the SVG's verify attribute is not a readable VC-JWT") from None
-    signed = payload.get("vc", payload) if isinstance(payload, dict) else None
+    signed = None
+    if isinstance(payload, dict):  # the credential a VC-JWT secures, in any of its shapes
+        signed = payload["vc"] if "vc" in payload else without_registered_claims(payload)
     shown = parse_json(inner, limits) if inner.startswith("{") else None
     if signed != shown:
         raise UnusableInput(

@@ -19,6 +19,9 @@ class InputLimits:
     max_json_values: int = 20_000  # objects, arrays, strings, numbers… in one document
     max_array_items: int = 1_000
     max_string_chars: int = 64 * 1024
+    # an image embedded as a data URI: up to the credential text cap (real badges carry
+    # 50-100 KB data-URI images; the 1EdTech corpus and a 123 KB credential from issue #9)
+    max_data_uri_chars: int = 256 * 1024
     max_number_digits: int = 40
     max_png_chunks: int = 256
     max_endorsements: int = 10

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -35,7 +36,12 @@ from verifier.inputs import UnusableInput, parse_json
 from verifier.limits import InputLimits
 from verifier.resolvers import ResolutionError, base_url, resolving_key, unbound_key_url
 
-ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
+ACCEPT = (
+    "application/did+json, application/did+ld+json, application/ld+json, application/json, "
+    "application/vc+jwt;q=0.9, application/jwt;q=0.8"
+)
+_JWS_PART = r"[A-Za-z0-9_-]+"
+_COMPACT_JWS = re.compile(rf"{_JWS_PART}\.{_JWS_PART}\.{_JWS_PART}")
 USER_AGENT = "pathway-badges-verifier/0.1 (+Open Badges 3.0)"
 Resolve = Callable[[str, int], list[str]]
 
@@ -316,11 +322,23 @@ class NetworkResolver:
         return bytes(decoded)
 
     def _parse(self, body: bytes, url: str) -> dict[str, Any]:
+        """The JSON object the body holds; a compact JWS body (a status list served as a
+        VC-JOSE JWT, Bitstring Status List §3.2 / VC-JOSE-COSE §3.1.1) comes back enveloped as
+        VC DM 2.0 §4.13 writes it: ``{"type": "EnvelopedVerifiableCredential", "id":
+        "data:application/vc+jwt,<token>"}``, for the caller to verify like any VC-JWT."""
         limits = InputLimits(max_credential_bytes=self._cap())
         try:
-            document = parse_json(body.decode("utf-8"), limits)
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise ResolutionError(f"{url} did not answer UTF-8 JSON") from None
+        if _COMPACT_JWS.fullmatch(text.strip()):
+            return {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": "EnvelopedVerifiableCredential",
+                "id": "data:application/vc+jwt," + text.strip(),
+            }
+        try:
+            document = parse_json(text, limits)
         except UnusableInput as error:
             raise ResolutionError(f"{url} did not answer usable JSON: {error}") from None
         if not isinstance(document, dict):

@@ -6,6 +6,11 @@ import hashlib
 import hmac
 from typing import Any
 
+# OB 3.0 App. B IdentityHash: "sha256$" or "md5$" followed by the hex digest. md5 is weak, but
+# the question here is only whether the issuer hashed this address: a match made by someone who
+# knows the address tells them nothing new. We issue sha256 only.
+IDENTITY_HASHES = {"sha256": hashlib.sha256, "md5": hashlib.md5}
+
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
@@ -23,15 +28,19 @@ def email_matches(identifier: Any, email: str) -> bool:
     recorded = identifier.get("identityHash")
     if not isinstance(recorded, str):
         return False
-    if identifier.get("hashed") is True or recorded.startswith(("sha256$", "md5$")):
+    if identifier.get("hashed") is True or recorded.startswith(
+        tuple(f"{name}$" for name in IDENTITY_HASHES)
+    ):
         salt = identifier.get("salt") or ""
-        if not recorded.startswith("sha256$") or not isinstance(salt, str):
-            return False  # md5 and unknown schemes are refused: too weak to prove anything
+        scheme = recorded.split("$", 1)[0].lower()
+        if scheme not in IDENTITY_HASHES or not isinstance(salt, str):
+            return False  # unknown schemes prove nothing
         candidates = {email.strip(), normalize_email(email)}
         expected = recorded.lower()
         return any(
             hmac.compare_digest(
-                "sha256$" + hashlib.sha256((candidate + salt).encode("utf-8")).hexdigest(), expected
+                f"{scheme}$" + IDENTITY_HASHES[scheme]((candidate + salt).encode()).hexdigest(),
+                expected,
             )
             for candidate in candidates
         )

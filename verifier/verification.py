@@ -28,6 +28,7 @@ from schemas.safe_mode import json_ld_problems
 from schemas.validation import validate_credential
 from schemas.work_budget import shared_work_budget, uncharged
 from verifier.inputs import ParsedInput, UnusableInput, check_jws_json
+from verifier.jwt_claims import claim_problems
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 from verifier.recipient import email_matches
 from verifier.report import Check, CredentialSummary, VerificationReport
@@ -39,6 +40,9 @@ from verifier.resolvers import (
     resolving_key_of,
 )
 from verifier.status import (
+    MALFORMED_VALUE_ERROR,
+    STATUS_RETRIEVAL_ERROR,
+    STATUS_VERIFICATION_ERROR,
     StatusError,
     check_bitstring_entry,
     check_revocation_list_entry,
@@ -540,28 +544,14 @@ def _check_jwt(
         return
     checks.add("proof", "passed", f"JWT signature verified ({decoded.header.get('alg')})")
     problems = []
-    payload = decoded.payload
     if key.controller != issuer:
         problems.append(f"signed by a key of {key.controller}, not of the issuer {issuer}")
-    if "iss" in payload and payload["iss"] != issuer:
-        problems.append(f"the iss claim {payload['iss']!r} is not the issuer {issuer!r}")
-    if decoded.format == "vc-jwt":
-        if "iss" not in payload:
-            problems.append("the iss claim is missing")
-        if "jti" in payload and "id" in credential and payload["jti"] != credential["id"]:
-            problems.append("the jti claim does not match the credential id")
-        subject = credential.get("credentialSubject")
-        subject_id = subject.get("id") if isinstance(subject, dict) else None
-        if "sub" in payload and subject_id and payload["sub"] != subject_id:
-            problems.append("the sub claim does not match credentialSubject.id")
-        now = context.now().timestamp()
-        if (
-            isinstance(payload.get("nbf"), int | float)
-            and payload["nbf"] > now + context.clock_skew.total_seconds()
-        ):
-            problems.append("the nbf claim is in the future")
-        if isinstance(payload.get("exp"), int | float) and payload["exp"] <= now:
-            problems.append("the exp claim is in the past")
+    problems += claim_problems(
+        decoded,
+        credential,
+        now=context.now().timestamp(),
+        skew_seconds=context.clock_skew.total_seconds(),
+    )
     if problems:
         text = "; ".join(problems)  # DIDs and claims are case-sensitive: no str.capitalize
         checks.add("issuer", "failed", text[:1].upper() + text[1:])
@@ -612,41 +602,86 @@ def _check_status(credential: dict[str, Any], context: VerificationContext, chec
         )
         return "unknown"
     issuer = _issuer_id(credential)
+    notes = []
     for entry in entries:
         try:
-            document = _resolve(context, entry.list_url)
+            try:
+                document = _resolve(context, entry.list_url)
+            except NeedsNetwork:
+                raise
+            except ResolutionError as error:
+                raise StatusError(str(error), STATUS_RETRIEVAL_ERROR) from None
             if entry.type == "1EdTechRevocationList":
                 result = check_revocation_list_entry(entry, document)
             else:
-                _verify_status_list_credential(document, issuer, context)
-                result = check_bitstring_entry(entry, document)
+                status_list = _verify_status_list_credential(document, issuer, context)
+                result = check_bitstring_entry(entry, status_list)
         except NeedsNetwork as error:
             checks.add("status", "failed", f"Could not check revocation offline: {error}")
             return "unknown"
-        except (ResolutionError, StatusError) as error:
-            checks.add("status", "failed", f"Could not check the credential status: {error}")
+        except StatusError as error:
+            checks.add(
+                "status", "failed", f"Could not check the credential status ({error.code}): {error}"
+            )
             return "unknown"
-        if result.set:
+        if result.set and result.purpose in ("revocation", "suspension"):
             word = "revoked" if result.purpose == "revocation" else "suspended"
             reason = f": {result.message}" if result.message else ""
             checks.add("status", "failed", f"The credential has been {word} by its issuer{reason}")
             return word
-    checks.add("status", "passed", "Not revoked")
+        if result.message and result.purpose not in ("revocation", "suspension"):
+            notes.append(f"{result.purpose}: {result.message}")
+    checks.add("status", "passed", "Not revoked" + "".join(f" ({note})" for note in notes))
     return "active"
+
+
+ENVELOPED_JWT_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
 
 
 def _verify_status_list_credential(
     document: dict[str, Any], issuer: str | None, context: VerificationContext
-) -> None:
-    """A status list is a credential itself: it must be signed by the credential's issuer."""
+) -> dict[str, Any]:
+    """Bitstring Status List §3.2 step 4 and the list's own rules: the list is a credential
+    (JSON-LD with a Data Integrity proof, or VC-JOSE JWT enveloped as VC DM 2.0 §4.13 says),
+    every proof verifies, its issuer is the credential's issuer, it is a
+    ``BitstringStatusListCredential`` (or ``StatusList2021Credential``) and today lies within
+    its ``validFrom``/``validUntil``. Returns the list credential; raises
+    :class:`StatusError` STATUS_VERIFICATION_ERROR naming the first failure."""
     list_checks = _Checks()
-    _check_embedded_proofs(document, context, list_checks)
+    if document.get("type") == "EnvelopedVerifiableCredential":
+        token = document.get("id")
+        if not isinstance(token, str) or not token.startswith(ENVELOPED_JWT_PREFIXES):
+            raise StatusError("the enveloped status list is not a VC-JWT", MALFORMED_VALUE_ERROR)
+        token = token.split(",", 1)[1]
+        try:
+            decoded = decode_compact(token)
+        except ProofError as error:
+            raise StatusError(
+                f"the status list JWT is unusable: {error}", MALFORMED_VALUE_ERROR
+            ) from None
+        document = decoded.credential
+        _check_jwt(decoded, token, document, context, list_checks)
+    else:
+        _check_embedded_proofs(document, context, list_checks)
     _check_validity(document, context, list_checks)
     failed = [c for c in list_checks.items if c.status == "failed"]
     if failed:
-        raise StatusError(f"the status list credential does not verify: {failed[0].message}")
+        raise StatusError(
+            f"the status list credential does not verify: {failed[0].message}",
+            STATUS_VERIFICATION_ERROR,
+        )
     if _issuer_id(document) != issuer:
-        raise StatusError("the status list was not issued by the credential's issuer")
+        raise StatusError(
+            f"the status list was issued by {_issuer_id(document)!r}, "
+            f"not by the credential's issuer {issuer!r}",
+            STATUS_VERIFICATION_ERROR,
+        )
+    types = _as_list(document.get("type"))
+    if not {"BitstringStatusListCredential", "StatusList2021Credential"} & set(types):
+        raise StatusError(
+            "the status list is not a BitstringStatusListCredential", STATUS_VERIFICATION_ERROR
+        )
+    return document
 
 
 def _check_recipient(credential: dict[str, Any], email: str | None, checks: _Checks) -> None:

@@ -417,6 +417,8 @@ def _run_chunk_once(
     chunk.attempts += 1
     chunk.heartbeat_at = datetime.now(UTC)
     block = _reserve_block(session, chunk, len(plan.issue), now) if plan.issue else None
+    if block is not None:  # a new list is signed once, in this short transaction
+        status_lists.publish(session, block.status_list_id, signer, now, base_url=site.base_url)
     session.commit()  # the block is the chunk's from here on, whatever happens next
 
     definition = definition_of(job.badge)

@@ -30,7 +30,7 @@ class Signer(Protocol):
 
     def sign_ldp(self, credential: dict[str, Any]) -> dict[str, Any]: ...
 
-    def sign_jwt(self, credential: dict[str, Any]) -> str: ...
+    def sign_jwt(self, credential: dict[str, Any], *, jwt_format: Any = ...) -> str: ...
 
 
 class NotEligible(Exception):
@@ -247,6 +247,8 @@ def issue_badge(
 
     definition = definition_of(badge)
     slot = status_lists.allocate(session, now=now)
+    # a new list is signed once, here; an existing one only if it nears its validUntil
+    status_lists.publish(session, slot.status_list_id, signer, now, base_url=site.base_url)
     credential, valid_until = unsigned_credential(
         student=student,
         definition=definition,

@@ -1,8 +1,7 @@
 """Revoke an award: its bit in the status list is set and the reason is kept.
 
-The published status list credential is rebuilt from the bits on every read
-(``status_lists.status_list_credential``), so the revocation is visible to verifiers as soon as
-the caller commits.
+The caller then re-publishes the signed status list (``status_lists.refresh``) in the same
+transaction, so the revocation is visible to verifiers as soon as it commits.
 """
 
 from __future__ import annotations

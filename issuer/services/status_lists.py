@@ -1,6 +1,12 @@
 """W3C Bitstring Status List v1.0 (purpose: revocation): allocating an index to each award,
 flipping bits, and publishing the list as a signed BitstringStatusListCredential.
 
+Publishing signs each list once per change of its bits (and again before the signed one
+expires), in two forms stored side by side: JSON-LD with an eddsa-rdfc-2022 proof and the same
+credential as a VC-JOSE JWT (``typ: vc+jwt``). Requests read what is stored; when signing is
+unavailable (the key store cannot be unsealed) the last good list stays published and an
+alert is logged.
+
 Allocation happens inside the issuing transaction and holds the list row's lock until that
 transaction ends (a row lock on PostgreSQL, the database write lock on SQLite), so two
 concurrent issuances never receive the same index, and a rolled-back issuance gives its index
@@ -10,25 +16,54 @@ back.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
+import hashlib
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from issuer.credential_builder import timestamp
-from issuer.models import STATUS_LIST_SIZE, StatusList
+from issuer.models import STATUS_LIST_SIZE, PublishedStatusList, StatusList
+from keys.store import KeyStoreError
 
 STATUS_PURPOSE = "revocation"
 CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
+# A signed list is valid for LIST_VALIDITY (its validUntil) and re-signed once less than
+# REFRESH_BEFORE remains, so verifiers never hold an expired list of ours.
+LIST_VALIDITY = timedelta(days=90)
+REFRESH_BEFORE = timedelta(days=30)
+
+log = logging.getLogger(__name__)
 
 
 class LdpSigner(Protocol):
     issuer_did: str
 
     def sign_ldp(self, credential: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class StatusListSigner(LdpSigner, Protocol):
+    def sign_jwt(self, credential: dict[str, Any], *, jwt_format: Any = ...) -> str: ...
+
+
+class SigningUnavailable(KeyStoreError):
+    """A list has never been signed and cannot be now (the key store cannot be unsealed); a
+    KeyStoreError, so callers that already handle an unusable key store handle this too."""
+
+
+@dataclass(frozen=True)
+class PublishedForms:
+    """A list's signed forms as stored. ``current`` is False for the last good list kept
+    while its bits changed (or it neared expiry) and it could not be signed again."""
+
+    credential: dict[str, Any]
+    jwt: str
+    current: bool = True
 
 
 @dataclass(frozen=True)
@@ -162,20 +197,19 @@ def decode_list(encoded: str) -> bytes:
     return gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
 
 
-def status_list_credential(
-    session: Session, status_list_id: int, signer: LdpSigner, now: datetime, *, base_url: str
+def unsigned_credential(
+    status_list: StatusList, issuer_did: str, now: datetime, *, base_url: str
 ) -> dict[str, Any]:
-    """The list as a signed BitstringStatusListCredential, built from the current bits."""
-    status_list = session.get(StatusList, status_list_id)
-    if status_list is None:
-        raise LookupError(f"no status list {status_list_id}")
+    """The list as an unsigned BitstringStatusListCredential (Bitstring Status List §2.2),
+    valid from ``now`` for :data:`LIST_VALIDITY`."""
     url = status_list_url(base_url, status_list.id)
-    credential = {
+    return {
         "@context": [CONTEXT_V2],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": signer.issuer_did,
+        "issuer": issuer_did,
         "validFrom": timestamp(now),
+        "validUntil": timestamp(now + LIST_VALIDITY),
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",
@@ -183,7 +217,114 @@ def status_list_credential(
             "encodedList": encode_list(status_list.bitstring),
         },
     }
-    return signer.sign_ldp(credential)
+
+
+def _digest(bitstring: bytes) -> str:
+    return hashlib.sha256(bitstring).hexdigest()
+
+
+def publish(
+    session: Session,
+    status_list_id: int,
+    signer: StatusListSigner,
+    now: datetime,
+    *,
+    base_url: str,
+    force: bool = False,
+) -> PublishedForms:
+    """The list's signed forms, signing them only when the stored ones are missing, were made
+    from other bits, or expire within :data:`REFRESH_BEFORE` (``force``: sign again anyway, as
+    when the key that signed them was reported compromised). Holds the list's row lock while
+    deciding, so one change is signed once however many requests arrive. When signing fails
+    (``KeyStoreError``) the stored forms are returned with ``current=False`` and an alert is
+    logged; with nothing stored, :class:`SigningUnavailable`. LookupError for an unknown list.
+    The caller commits."""
+    status_list = session.scalars(
+        select(StatusList).where(StatusList.id == status_list_id).with_for_update()
+    ).one_or_none()
+    if status_list is None:
+        raise LookupError(f"no status list {status_list_id}")
+    stored = session.get(PublishedStatusList, status_list_id)
+    digest = _digest(status_list.bitstring)
+    fresh = stored is not None and stored.valid_until - now > REFRESH_BEFORE
+    if not force and stored is not None and fresh and stored.bitstring_sha256 == digest:
+        return PublishedForms(stored.credential_json, stored.credential_jwt)
+    credential = unsigned_credential(status_list, signer.issuer_did, now, base_url=base_url)
+    try:
+        signed = signer.sign_ldp(credential)
+        token = signer.sign_jwt(credential, jwt_format="vc-jose")
+    except KeyStoreError as error:
+        log.error(
+            "ALERT: status list %s could not be signed (%s); %s",
+            status_list_id,
+            error,
+            "the last good list stays published" if stored else "it has no published form yet",
+        )
+        if stored is None:
+            raise SigningUnavailable(
+                f"status list {status_list_id} cannot be signed: {error}"
+            ) from None
+        return PublishedForms(stored.credential_json, stored.credential_jwt, current=False)
+    if stored is None:
+        stored = PublishedStatusList(status_list_id=status_list_id)
+        session.add(stored)
+    stored.bitstring_sha256 = digest
+    stored.credential_json = signed
+    stored.credential_jwt = token
+    stored.signed_at = now
+    stored.valid_until = now + LIST_VALIDITY
+    session.flush()
+    return PublishedForms(signed, token)
+
+
+def refresh(
+    session: Session,
+    status_list_id: int,
+    signer: StatusListSigner,
+    now: datetime,
+    *,
+    base_url: str,
+) -> None:
+    """Publish the list after its bits changed (a revocation), so verifiers and our own verify
+    path see the change at once; when it cannot be signed the change waits, with the alert
+    :func:`publish` logs, and is signed by the next publish that can."""
+    with contextlib.suppress(SigningUnavailable):  # logged by publish
+        publish(session, status_list_id, signer, now, base_url=base_url)
+
+
+def publish_all(
+    session: Session,
+    signer: StatusListSigner,
+    now: datetime,
+    *,
+    base_url: str,
+    force: bool = False,
+) -> list[int]:
+    """Publish every list that needs it (never signed, bits changed, or within
+    :data:`REFRESH_BEFORE` of its validUntil; every list with ``force``); the ids of those
+    signed now. For deployment
+    (lists made before signed forms were stored) and a daily timer, so a quiet site's lists
+    never lapse. Raises KeyStoreError when signing is unavailable and a list needs it."""
+    signed = []
+    for status_list_id in session.scalars(select(StatusList.id).order_by(StatusList.id)):
+        stored = session.get(PublishedStatusList, status_list_id)
+        before = stored.signed_at if stored is not None else None
+        publish(session, status_list_id, signer, now, base_url=base_url, force=force)
+        after = session.get(PublishedStatusList, status_list_id)
+        if after is not None and after.signed_at != before:
+            signed.append(status_list_id)
+    return signed
+
+
+def published(session: Session, status_list_id: int) -> PublishedForms | None:
+    """The stored signed forms, read only (the verify path signs nothing); None when the list
+    has never been published. ``current`` is False when the bits changed since signing."""
+    stored = session.get(PublishedStatusList, status_list_id)
+    if stored is None:
+        return None
+    status_list = session.get(StatusList, status_list_id)
+    current = status_list is not None and _digest(status_list.bitstring) == stored.bitstring_sha256
+    return PublishedForms(stored.credential_json, stored.credential_jwt, current)
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ def blueprints() -> list[Blueprint]:
 
 
 def init_app(app: Flask) -> None:
-    """Security headers, HTTP caching, error pages, server-side sessions, the signed-in user,
-    CSRF, then the blueprints."""
-    from issuer.web import auth, caching, csrf, error_pages, security, sessions
+    """Security headers, HTTP caching, error pages (404/405 as problems for JSON clients too),
+    server-side sessions, the signed-in user, CSRF, then the blueprints."""
+    from issuer.web import auth, caching, csrf, error_pages, not_found, security, sessions
 
     security.init_app(app)
     caching.init_app(app)
@@ -32,5 +32,6 @@ def init_app(app: Flask) -> None:
     sessions.init_app(app)
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
+    not_found.init_app(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

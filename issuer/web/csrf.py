@@ -38,8 +38,8 @@ def rotate() -> None:
 
 def check() -> None:
     """Abort with 400 when an unsafe request does not carry this session's token."""
-    if request.method not in UNSAFE_METHODS:
-        return
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+        return  # no route matched: the 404/405 answers, not a token complaint
     if request.blueprint in current_app.config.get("CSRF_EXEMPT_BLUEPRINTS", ()):
         return
     expected = session.get(SESSION_KEY)

@@ -1,10 +1,14 @@
 """VC-JWT (OB 3.0 §8.2 "JSON Web Token Proof Format") and VC-JOSE-COSE compact JWS.
 
-Two payload shapes:
-- ``vc-jwt``: OB 3.0's JWT, header ``typ: JWT``, the credential in the ``vc`` claim beside the
-  registered claims ``iss``, ``sub``, ``nbf``, ``jti`` and ``exp``;
+Payload shapes:
+- ``vc-jwt``: OB 3.0 §8.2.4.1 "JWT Payload Format" (what we issue): header ``typ: JWT``, the
+  payload is the credential's own JSON object with the registered claims ``iss`` (issuer.id),
+  ``jti`` (id), ``nbf`` (validFrom), ``exp`` (validUntil) and ``sub`` (credentialSubject.id)
+  beside its properties; served as ``application/jwt`` (RFC 7519 §10.3.1);
+- ``vc-claim``: the VC-1.1-style VC-JWT with the credential wrapped in a ``vc`` claim (what we
+  issued before; still read, never written);
 - ``vc-jose``: W3C VC-JOSE-COSE §3.1.1 for VC DM 2.0, header ``typ: vc+jwt``, the payload is
-  the credential itself.
+  the credential itself, registered claims optional; served as ``application/vc+jwt``.
 
 Hardening (RFC 8725): compact serialization only; a JWE (five parts) is refused before any
 decryption; the algorithm is pinned by the resolved key's type, so ``none``, HMAC and any
@@ -19,7 +23,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from jwcrypto import jwk, jws
@@ -28,7 +32,15 @@ from jwcrypto.common import JWException
 from keys.keypairs import KeyPair, PublicKey
 from keys.proofs.errors import MalformedProof, SignatureInvalid, UnsupportedProof
 
-JwtFormat = Literal["vc-jwt", "vc-jose"]
+JwtFormat = Literal["vc-jwt", "vc-claim", "vc-jose"]
+# VC-JOSE-COSE §3.1.1 typ values (the second is the pre-2024 draft's, still seen in the wild)
+VC_JOSE_TYPES = ("vc+jwt", "application/vc+jwt", "vc+ld+jwt")
+MEDIA_TYPES = {
+    "vc-jwt": "application/jwt",
+    "vc-claim": "application/jwt",
+    "vc-jose": "application/vc+jwt",
+}
+REGISTERED_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat")
 # Header members refused outright (RFC 8725 §3.10, §3.11): keys and certificates pointed to or
 # carried by the token (the verifier resolves the issuer's key itself, so these could only
 # mislead, or make it fetch a URL), and compression (a decompression bomb; RFC 7516 defines
@@ -50,7 +62,24 @@ class DecodedJws:
 
     @property
     def credential(self) -> dict[str, Any]:
-        return self.payload["vc"] if self.format == "vc-jwt" else self.payload
+        """The credential the token secures; for the §8.2.4.1 shape, the payload without the
+        registered claims (they are checked against the credential, not part of it)."""
+        if self.format == "vc-claim":
+            return self.payload["vc"]
+        if self.format == "vc-jwt":
+            return without_registered_claims(self.payload)
+        return self.payload
+
+    @property
+    def media_type(self) -> str:
+        """The media type to serve this token with: ``application/jwt`` for OB 3.0's VC-JWT
+        (``typ: JWT``), ``application/vc+jwt`` for VC-JOSE-COSE (§6.1.1)."""
+        return MEDIA_TYPES[self.format]
+
+
+def without_registered_claims(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """An OB 3.0 §8.2.4.1 payload without its registered claims: the credential it secures."""
+    return {key: value for key, value in payload.items() if key not in REGISTERED_CLAIMS}
 
 
 def _b64url_json(data: Mapping[str, Any]) -> str:
@@ -67,8 +96,32 @@ def _b64url_decode(part: str, what: str) -> bytes:
 _B64URL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def _epoch(timestamp: str) -> int:
-    return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp())
+def numeric_date(timestamp: str) -> int:
+    """RFC 7519 §2 NumericDate (whole seconds since the epoch) of an XML Schema dateTime;
+    fractions of a second are dropped. Raises ValueError for text that is not a date-time."""
+    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() // 1)
+
+
+def registered_claims(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """OB 3.0 §8.2.4.1: the JWT claims each credential property corresponds to (``exp`` from
+    ``validUntil``, ``iss`` from ``issuer.id``, ``jti`` from ``id``, ``nbf`` from ``validFrom``,
+    ``sub`` from ``credentialSubject.id``), only those whose property is present. VC DM 1.1
+    names (``issuanceDate``, ``expirationDate``) stand in for ``validFrom``/``validUntil``."""
+    issuer = credential.get("issuer")
+    subject = credential.get("credentialSubject")
+    valid_from = credential.get("validFrom") or credential.get("issuanceDate")
+    valid_until = credential.get("validUntil") or credential.get("expirationDate")
+    claims: dict[str, Any] = {
+        "iss": issuer.get("id") if isinstance(issuer, Mapping) else issuer,
+        "jti": credential.get("id"),
+        "sub": subject.get("id") if isinstance(subject, Mapping) else None,
+        "nbf": numeric_date(valid_from) if isinstance(valid_from, str) else None,
+        "exp": numeric_date(valid_until) if isinstance(valid_until, str) else None,
+    }
+    return {name: value for name, value in claims.items() if value is not None}
 
 
 def sign_jwt(
@@ -78,28 +131,28 @@ def sign_jwt(
     *,
     jwt_format: JwtFormat = "vc-jwt",
 ) -> str:
-    """Sign ``credential`` as a compact JWS with the algorithm pinned to ``key_pair``'s type."""
-    issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    """Sign ``credential`` as a compact JWS with the algorithm pinned to ``key_pair``'s type.
+
+    ``vc-jwt`` (default): OB 3.0 §8.2.3/§8.2.4.1, header ``{alg, kid, typ: "JWT"}`` and the
+    credential's properties at the top of the payload with its registered claims beside them.
+    ``vc-jose``: VC-JOSE-COSE §3.1.1, header ``typ: vc+jwt``, ``cty: vc``, the credential as
+    the payload, unchanged. The ``vc``-claim shape is never written. ``kid`` is the absolute
+    URL of a verification method that publishes the key as a JWK (OB 3.0 §8.2.3).
+    Raises ValueError when the credential already carries a registered claim name.
+    """
     header = {"alg": key_pair.jws_algorithm, "kid": kid}
     if jwt_format == "vc-jose":
         header["typ"] = "vc+jwt"
         header["cty"] = "vc"
         payload = credential
-    else:
+    elif jwt_format == "vc-jwt":
         header["typ"] = "JWT"
-        subject = credential.get("credentialSubject")
-        payload = {"iss": issuer_id, "jti": credential.get("id"), "vc": credential}
-        if isinstance(subject, dict) and subject.get("id"):
-            payload["sub"] = subject["id"]
-        valid_from = credential.get("validFrom") or credential.get("issuanceDate")
-        valid_until = credential.get("validUntil") or credential.get("expirationDate")
-        if valid_from:
-            payload["nbf"] = _epoch(valid_from)
-            payload["iat"] = payload["nbf"]
-        if valid_until:
-            payload["exp"] = _epoch(valid_until)
-        payload = {key: value for key, value in payload.items() if value is not None}
+        clashing = [name for name in REGISTERED_CLAIMS if name in credential]
+        if clashing:
+            raise ValueError(f"the credential already has a property named {clashing[0]!r}")
+        payload = {**credential, **registered_claims(credential)}
+    else:
+        raise ValueError(f"we do not issue the {jwt_format!r} JWT shape")
     token = jws.JWS(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     token.add_signature(
         jwk.JWK.from_pyca(key_pair.pyca()),
@@ -137,9 +190,15 @@ def decode_compact(token: str) -> DecodedJws:
             f"the JWS header member {refused[0]!r} is refused (a token may not point to its "
             "own key or certificate, nor be compressed)"
         )
-    jwt_format: JwtFormat = "vc-jwt" if "vc" in payload else "vc-jose"
-    if jwt_format == "vc-jwt" and not isinstance(payload["vc"], dict):
-        raise MalformedProof("the 'vc' claim must be a JSON object")
+    jwt_format: JwtFormat
+    if "vc" in payload:
+        jwt_format = "vc-claim"
+        if not isinstance(payload["vc"], dict):
+            raise MalformedProof("the 'vc' claim must be a JSON object")
+    elif header.get("typ") in VC_JOSE_TYPES:
+        jwt_format = "vc-jose"
+    else:
+        jwt_format = "vc-jwt"
     return DecodedJws(
         header=header,
         payload=payload,

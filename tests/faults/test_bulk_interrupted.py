@@ -65,6 +65,8 @@ class _CutOnce:
         self.engine, self.session, self.at, self.calls = engine, session, at, 0
 
     def sign_ldp(self, credential):
+        if "BitstringStatusListCredential" in credential["type"]:
+            return self.inner.sign_ldp(credential)  # the list, published once: not a row
         self.calls += 1
         if self.calls == self.at:
             pid = self.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
@@ -72,8 +74,8 @@ class _CutOnce:
                 assert other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
         return self.inner.sign_ldp(credential)
 
-    def sign_jwt(self, credential):
-        return self.inner.sign_jwt(credential)
+    def sign_jwt(self, credential, **options):
+        return self.inner.sign_jwt(credential, **options)
 
 
 @pytest.mark.postgres

@@ -65,8 +65,8 @@ class _HeldSigner:
             assert self.release.wait(timeout=30)
         return self.inner.sign_ldp(credential)
 
-    def sign_jwt(self, credential):
-        return self.inner.sign_jwt(credential)
+    def sign_jwt(self, credential, **options):
+        return self.inner.sign_jwt(credential, **options)
 
 
 @pytest.mark.postgres

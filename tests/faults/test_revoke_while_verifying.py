@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from issuer.benefit_sources import IssuerDocuments
 from issuer.models import Award
-from issuer.services import issuance, revocation
+from issuer.services import issuance, revocation, status_lists
 from tests.faults.conftest import assert_status_lists_consistent, on_postgres
 from tests.issuer.conftest import SITE
 from verifier.inputs import parse_bytes
@@ -44,8 +44,7 @@ def test_verifications_during_revocations_see_active_or_revoked_only(world, sign
     local = threading.local()
     context = VerificationContext(
         resolver=ChainResolver(
-            IssuerDocuments(lambda: local.session, signer=signer, base_url=SITE.base_url,
-                            clock=lambda: world.now),
+            IssuerDocuments(lambda: local.session, base_url=SITE.base_url),
             OfflineResolver(providers={signer.issuer_did: signer.did_document}),
         ),
         now=lambda: world.now + timedelta(days=1),
@@ -61,8 +60,11 @@ def test_verifications_during_revocations_see_active_or_revoked_only(world, sign
             for award_id in award_ids:
                 with Session(engine) as session:
                     award = session.get(Award, award_id)
-                    revocation.revoke(session, award=award, reason="Issued in error",
-                                      actor=None, now=world.now)  # fmt: skip
+                    revocation.revoke(
+                        session, award=award, reason="Issued in error", actor=None, now=world.now
+                    )
+                    status_lists.refresh(session, award.status_list_id, signer, world.now,
+                                         base_url=SITE.base_url)  # fmt: skip
                     session.commit()
                 revoked_at[award_id] = time.monotonic()
                 time.sleep(0.01)

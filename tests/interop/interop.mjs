@@ -19,6 +19,7 @@ import {createHash, randomBytes, randomUUID} from 'node:crypto';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {gunzipSync} from 'node:zlib';
 
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
@@ -354,7 +355,14 @@ const ALG_FOR_KEY = {
   RSA: 'RS256'
 };
 
-async function verificationMethodToJwk(vm) {
+// `jwkOnly`: the key must be published as a JWK (`publicKeyJwk`); no
+// Multikey conversion (OB 3.0 §8.2.3: the kid "can be dereferenced to retrieve
+// a JWK"; the 1EdTech validator's rule).
+async function verificationMethodToJwk(vm, {jwkOnly = false} = {}) {
+  if(jwkOnly && !vm.publicKeyJwk) {
+    throw new Error(`verification method ${vm.id} publishes no publicKeyJwk ` +
+      '(--jwk-only)');
+  }
   if(vm.publicKeyJwk) {
     const jwk = {...vm.publicKeyJwk};
     if(jwk.d !== undefined || jwk.p !== undefined) {
@@ -437,7 +445,47 @@ async function jwtKeyCandidates({header, unverifiedIssuer, resolver,
   return candidates;
 }
 
-async function verifyJwt({jws, resolver, now}) {
+const REGISTERED_CLAIMS = ['iss', 'jti', 'sub', 'nbf', 'exp', 'iat'];
+const numericDate = iso => Math.floor(Date.parse(iso) / 1000);
+
+// OB 3.0 §8.2.4.1 / §8.2.6.1: each registered claim agrees with its credential
+// property; iss, jti, nbf (and sub when the subject has an id) are required.
+function checkRegisteredClaims(payload, credential, errors, {required}) {
+  for(const name of ['nbf', 'exp', 'iat']) {
+    if(payload[name] !== undefined && typeof payload[name] !== 'number') {
+      errors.push(`"${name}" is not a NumericDate: ${JSON.stringify(payload[name])}`);
+    }
+  }
+  const subjectIds = asArray(credential.credentialSubject)
+    .map(s => s?.id).filter(Boolean);
+  const counterparts = {
+    iss: issuerId(credential),
+    jti: credential.id,
+    sub: subjectIds[0],
+    nbf: credential.validFrom === undefined ? undefined :
+      numericDate(credential.validFrom),
+    exp: credential.validUntil === undefined ? undefined :
+      numericDate(credential.validUntil)
+  };
+  for(const [claim, expected] of Object.entries(counterparts)) {
+    if(payload[claim] === undefined) {
+      if(required && expected !== undefined && claim !== 'exp') {
+        errors.push(`"${claim}" claim is missing`);
+      }
+      continue;
+    }
+    const ok = claim === 'sub' ? subjectIds.includes(payload.sub) :
+      (claim === 'nbf' || claim === 'exp') ?
+        expected === undefined || Math.floor(payload[claim]) === expected :
+        payload[claim] === expected;
+    if(!ok) {
+      errors.push(`"${claim}" (${payload[claim]}) != credential ` +
+        `(${expected})`);
+    }
+  }
+}
+
+async function verifyJwt({jws, resolver, now, jwkOnly = false}) {
   const errors = [];
   const warnings = [];
   const fail = msg => {
@@ -486,7 +534,7 @@ async function verifyJwt({jws, resolver, now}) {
         throw new Error(`verification method ${id} is not authorized for ` +
           `assertionMethod by its controller ${candidate.controller}`);
       }
-      jwk = await verificationMethodToJwk(candidate);
+      jwk = await verificationMethodToJwk(candidate, {jwkOnly});
     } catch(e) {
       errors.push(e.message);
       continue;
@@ -550,6 +598,18 @@ async function verifyJwt({jws, resolver, now}) {
       errors.push(`JWT has expired (exp ${payload.exp})`);
     }
   } else if(payload && typeof payload === 'object' &&
+    payload['@context'] !== undefined && header.typ === 'JWT') {
+    // OB 3.0 §8.2.4.1 (current text): the payload is the credential's own
+    // object with the registered claims beside its properties
+    credential = Object.fromEntries(Object.entries(payload)
+      .filter(([k]) => !REGISTERED_CLAIMS.includes(k)));
+    checkRegisteredClaims(payload, credential, errors, {required: true});
+    const nowSecOb = Math.floor(now.getTime() / 1000);
+    if(typeof payload.exp === 'number' &&
+      payload.exp + MAX_CLOCK_SKEW < nowSecOb) {
+      errors.push(`JWT has expired (exp ${payload.exp})`);
+    }
+  } else if(payload && typeof payload === 'object' &&
     payload['@context'] !== undefined) {
     // W3C VC-JOSE-COSE: the payload is the credential itself
     credential = payload;
@@ -594,25 +654,70 @@ async function verifyJwt({jws, resolver, now}) {
     warnings};
 }
 
-async function cmdVerify(args) {
-  const {positional, didDocFiles, now} = parseArgs(args, {
-    '--did-doc': 'didDocFiles*', '--now': 'now'});
-  if(positional.length !== 1) {
-    throw new UsageError('usage: verify FILE [--did-doc DOC ...] [--now ISO]');
-  }
+function loadDidDocs(didDocFiles) {
   const didDocs = new Map();
   for(const file of didDocFiles ?? []) {
     const doc = readJsonFile(file, '--did-doc');
     if(!doc || typeof doc.id !== 'string') {
       throw new UsageError(`--did-doc ${file} has no string "id"`);
     }
-    if(doc.id.startsWith('did:key:')) {
-      // did:key is always derived from the key itself; a file cannot
-      // override it
-      continue;
+    // did:key is always derived from the key itself; a file cannot override it
+    if(!doc.id.startsWith('did:key:')) {
+      didDocs.set(doc.id, doc);
     }
-    didDocs.set(doc.id, doc);
   }
+  return didDocs;
+}
+
+// ---------------------------------------------------------------- status --
+
+// Bitstring Status List §3.2 on a list credential given as a file (JSON-LD
+// with a DataIntegrityProof, or a VC-JOSE compact JWS): verify it, then read
+// the bit at --index (gzip + multibase base64url, §4.1). Prints
+// {"verified", "format", "errors", "entries", "set"}.
+async function cmdStatus(args) {
+  const {positional, didDocFiles, index, jwkOnly} = parseArgs(args, {
+    '--did-doc': 'didDocFiles*', '--index': 'index', '--jwk-only': 'jwkOnly!'});
+  if(positional.length !== 1 || index === undefined) {
+    throw new UsageError('usage: status LIST_FILE --index N [--did-doc DOC ...] ' +
+      '[--jwk-only]');
+  }
+  const resolver = createResolver({didDocs: loadDidDocs(didDocFiles)});
+  const text = readFileSync(positional[0], 'utf8').trim();
+  let result;
+  let credential;
+  if(text.startsWith('{')) {
+    credential = JSON.parse(text);
+    result = await verifyLdp({credential, resolver, now: new Date()});
+  } else {
+    result = await verifyJwt({jws: text, resolver, now: new Date(), jwkOnly});
+    credential = JSON.parse(new TextDecoder().decode(
+      jose.base64url.decode(text.split('.')[1])));
+  }
+  const types = asArray(credential.type);
+  if(!types.includes('BitstringStatusListCredential')) {
+    result.errors.push('not a BitstringStatusListCredential');
+  }
+  const encoded = credential.credentialSubject?.encodedList ?? '';
+  if(!encoded.startsWith('u')) {
+    throw new UsageError('encodedList is not multibase base64url');
+  }
+  const bits = gunzipSync(jose.base64url.decode(encoded.slice(1)));
+  const i = Number(index);
+  const set = (bits[Math.floor(i / 8)] & (0x80 >> (i % 8))) !== 0;
+  return {verified: result.errors.length === 0 && result.verified,
+    format: result.format, errors: result.errors, entries: bits.length * 8,
+    set};
+}
+
+async function cmdVerify(args) {
+  const {positional, didDocFiles, now, jwkOnly} = parseArgs(args, {
+    '--did-doc': 'didDocFiles*', '--now': 'now', '--jwk-only': 'jwkOnly!'});
+  if(positional.length !== 1) {
+    throw new UsageError('usage: verify FILE [--did-doc DOC ...] [--now ISO] ' +
+      '[--jwk-only]');
+  }
+  const didDocs = loadDidDocs(didDocFiles);
   let nowDate = new Date();
   if(now !== undefined) {
     nowDate = new Date(now);
@@ -644,7 +749,7 @@ async function cmdVerify(args) {
     if(!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(jws)) {
       throw new UsageError(`${positional[0]} is neither JSON nor a compact JWS`);
     }
-    return verifyJwt({jws, resolver, now: nowDate});
+    return verifyJwt({jws, resolver, now: nowDate, jwkOnly: jwkOnly === true});
   }
   return verifyLdp({credential: parsed, resolver, now: nowDate});
 }
@@ -922,7 +1027,8 @@ function parseArgs(args, spec) {
 }
 
 const COMMANDS = {
-  verify: cmdVerify, issue: cmdIssue, canonize: cmdCanonize, bench: cmdBench
+  verify: cmdVerify, issue: cmdIssue, canonize: cmdCanonize, bench: cmdBench,
+  status: cmdStatus
 };
 
 async function main(argv) {
@@ -931,7 +1037,8 @@ async function main(argv) {
     const fn = COMMANDS[command];
     if(!fn) {
       throw new UsageError(`unknown command ${JSON.stringify(command)}; ` +
-        'usage: interop.mjs verify FILE [--did-doc DOC ...] [--now ISO] | ' +
+        'usage: interop.mjs verify FILE [--did-doc DOC ...] [--now ISO] ' +
+        '[--jwk-only] | status LIST_FILE --index N [--did-doc DOC ...] | ' +
         'issue OUTDIR | canonize FILE [--without-proof | --data-integrity]');
     }
     emit(await fn(rest), 0);

@@ -181,7 +181,7 @@ class FakeSigner:
         self.signed.append(credential)
         return {**credential, "proof": {"type": "DataIntegrityProof", "proofValue": "zFAKE"}}
 
-    def sign_jwt(self, credential: dict) -> str:
+    def sign_jwt(self, credential: dict, *, jwt_format: str = "vc-jwt") -> str:
         return "eyJhbGciOiJub25lIn0.fake.fake"
 
 

@@ -31,8 +31,14 @@ def test_issued_badge_verifies_in_both_formats_until_it_is_revoked(world, signer
         resolver=OfflineResolver(
             providers={
                 signer.issuer_did: signer.did_document,
-                list_url: lambda: status_lists.status_list_credential(
-                    world.session, award.status_list_id, signer, world.now, base_url=SITE.base_url
+                list_url: lambda: (
+                    status_lists.publish(
+                        world.session,
+                        award.status_list_id,
+                        signer,
+                        world.now,
+                        base_url=SITE.base_url,
+                    ).credential
                 ),
             }
         ),
@@ -50,6 +56,9 @@ def test_issued_badge_verifies_in_both_formats_until_it_is_revoked(world, signer
 
     revocation.revoke(
         world.session, award=award, reason="Issued in error", actor=None, now=world.now
+    )
+    status_lists.refresh(
+        world.session, award.status_list_id, signer, world.now, base_url=SITE.base_url
     )
     world.session.commit()
     for data in (ldp, jwt):

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from issuer.credential_builder import timestamp
 from issuer.models import STATUS_LIST_SIZE, AuditEvent, StatusList
 from issuer.permissions import PermissionDenied
 from issuer.services import issuance, revocation, status_lists
@@ -141,9 +142,9 @@ def test_revoking_sets_the_bit_shown_by_the_signed_status_list_credential(world,
     )
     world.session.commit()
 
-    credential = status_lists.status_list_credential(
+    credential = status_lists.publish(
         world.session, award.status_list_id, signer, later, base_url=SITE.base_url
-    )
+    ).credential
     assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert credential["id"] == award.credential_json["credentialStatus"]["statusListCredential"]
     assert credential["issuer"] == signer.issuer_did
@@ -193,3 +194,25 @@ def test_revocation_needs_a_reason_happens_once_and_respects_pathway_scope(world
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "award.revoked")
     )
     assert revoked == 1
+
+
+def test_publish_all_signs_only_the_lists_that_need_it(world, signer):
+    """Lists from before signed forms were stored, and lists near their validUntil, are signed
+    by ``awards publish-status-lists``; current ones are left alone (once per change)."""
+    student = world.student(world.pathways.gold, "Maria Lopez")
+    issuance.issue_badge(world.session, student=student, badge=world.badge, actor=None,
+                         signer=signer, site=SITE, now=world.now)  # fmt: skip
+    world.session.commit()
+    assert status_lists.publish_all(world.session, signer, world.now, base_url=SITE.base_url) == []
+    later = world.now + status_lists.LIST_VALIDITY - status_lists.REFRESH_BEFORE
+    assert status_lists.publish_all(world.session, signer, later, base_url=SITE.base_url) == [1]
+    forms = status_lists.published(world.session, 1)
+    assert forms is not None and forms.current
+    assert forms.credential["validFrom"] == timestamp(later)
+    status_lists.allocate(world.session, now=later)  # a list as made before this was stored
+    world.session.execute(update(StatusList).values(next_free_index=STATUS_LIST_SIZE))
+    fresh = status_lists.allocate(world.session, now=later)
+    assert status_lists.publish_all(world.session, signer, later, base_url=SITE.base_url) == [
+        fresh.status_list_id
+    ]
+    assert forms.credential["validUntil"] == timestamp(later + status_lists.LIST_VALIDITY)

@@ -91,6 +91,8 @@ def test_did_web_urls(did, url):
 def test_controller_document_lists_every_key_for_assertion():
     keys = [("ed-1", KeyPair.generate().public_key), ("rsa-1", KeyPair.generate("RSA").public_key)]
     document = controller_document("did:web:example.org", keys)
-    assert document["assertionMethod"] == ["did:web:example.org#ed-1", "did:web:example.org#rsa-1"]
-    assert document["verificationMethod"][1]["type"] == "JsonWebKey"
-    assert public_key_of(document["verificationMethod"][1]).key_type == "RSA"
+    assert document["assertionMethod"] == [
+        "did:web:example.org#ed-1", "did:web:example.org#ed-1-jwk", "did:web:example.org#rsa-1"
+    ]  # fmt: skip
+    types = [(m["type"], public_key_of(m).key_type) for m in document["verificationMethod"]]
+    assert types == [("Multikey", "Ed25519"), ("JsonWebKey", "Ed25519"), ("JsonWebKey", "RSA")]

@@ -10,7 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.models import Pathway
-from issuer.services import badges, certifications, criteria, issuance, revocation, students
+from issuer.services import (
+    badges,
+    certifications,
+    criteria,
+    issuance,
+    revocation,
+    status_lists,
+    students,
+)
 
 BADGE = "health-care-industry-badge"
 CRITERIA = (
@@ -99,6 +107,13 @@ def issue_award(
     )
     if revoke_reason:
         revocation.revoke(session, award=award, reason=revoke_reason, actor=None, now=now)
+        status_lists.refresh(
+            session,
+            award.status_list_id,
+            app.extensions["signer"],
+            now,
+            base_url=app.config["PUBLIC_BASE_URL"],
+        )
     session.commit()
     return Issued(
         award.credential_id.removeprefix("urn:uuid:"), award.credential_id, award.id, email, name

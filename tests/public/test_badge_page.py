@@ -79,7 +79,7 @@ def test_downloads_are_attachments_with_a_sandboxing_policy(client, issue):
     award = issue()
     expected = {
         ".json": "application/ld+json",
-        ".jwt": "application/vc+jwt",
+        ".jwt": "application/jwt",  # OB 3.0 §8.2 VC-JWT, typ JWT (RFC 7519 §10.3.1),
         ".png": "image/png",
         ".svg": "image/svg+xml",
     }

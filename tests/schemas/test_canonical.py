@@ -18,6 +18,7 @@ from pyld import jsonld
 from schemas._canon_budget import Meter
 from schemas._canon_expand import expand_fast
 from schemas._canon_fastexpand import Unsupported
+from schemas._canon_quads import escape
 from schemas.canonical import (
     DEFAULT_BUDGET,
     CanonicalizationBudget,
@@ -230,3 +231,28 @@ def test_concurrent_calls_give_the_same_results() -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         for _ in range(3):
             assert list(pool.map(canonicalize, documents)) == expected
+
+
+# -- RDFC-1.0 canonical N-Quads escapes ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("character", "written"),
+    [("\x0b", "\\u000B"), ("\x00", "\\u0000"), ("\x1f", "\\u001F"), ("\x7f", "\\u007F"),
+     ("\b", "\\b"), ("\f", "\\f"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"),
+     ('"', '\\"'), ("\\", "\\\\"), ("\u2028", "\u2028"), ("é", "é")],
+)  # fmt: skip
+def test_rdfc_1_0_canonical_n_quads_escape_control_characters(character, written):
+    """RDFC-1.0 (canonical N-Quads, RDF 1.2 N-Quads §8): ECHAR for BS HT LF FF CR " \\,
+    UCHAR with upper-case hex for the other C0 controls and DEL, everything else as is."""
+    document = {"@context": {"n": "https://example.org/n"}, "n": f"a{character}b"}
+    assert canonicalize(document) == f'_:c14n0 <https://example.org/n> "a{written}b" .\n'
+
+
+def test_raw_pyld_leaves_control_characters_unescaped():
+    """Why the pyld comparisons substitute the escaping (tests/schemas/conftest.py): pyld 3.3.0
+    writes U+000B raw, so its canonical form of such a credential is not RDFC-1.0's."""
+    from tests.schemas.conftest import PYLD_ESCAPE
+
+    assert PYLD_ESCAPE("vt\x0bthere\ttab") == "vt\x0bthere\\ttab"
+    assert escape("vt\x0bthere\ttab") == "vt\\u000Bthere\\ttab"

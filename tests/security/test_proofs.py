@@ -22,6 +22,7 @@ from keys.did import did_key_for
 from keys.keypairs import KeyPair
 from keys.multibase import encode_base58btc
 from keys.proofs import create_proof
+from keys.proofs.jose import registered_claims
 from tests.security.conftest import failed
 from tests.verifier.conftest import ISSUER_DID, make_credential
 from verifier.inputs import ParsedInput, UnusableInput, parse_text
@@ -288,7 +289,9 @@ def test_a_kid_naming_the_attackers_did_key_fails_the_issuer_check(context):
                        {"iss": ISSUER_DID, "vc": make_credential()})  # fmt: skip
     report = verify(parse_text(token), context)
     assert report.check("proof").status == "passed"
-    assert failed(report)["issuer"] == f"Signed by a key of {did}, not of the issuer {ISSUER_DID}"
+    assert failed(report)["issuer"].startswith(
+        f"Signed by a key of {did}, not of the issuer {ISSUER_DID}"
+    )
 
 
 def test_a_jwe_is_refused_as_input_and_as_a_header():
@@ -353,7 +356,8 @@ def test_the_jws_json_serialization_is_not_read_as_a_jwt(key_store, context, ser
 def test_an_iss_that_only_nearly_matches_the_issuer_fails(key_store, context, iss):
     token = _signed_by(key_store.current("P-256").key_pair,
                        {"alg": "ES256", "kid": _p256_kid(key_store)},
-                       {"iss": iss, "vc": make_credential()})  # fmt: skip
+                       {**registered_claims(make_credential()), "iss": iss,
+                        "vc": make_credential()})  # fmt: skip
     report = verify(parse_text(token), context)
     assert report.check("proof").status == "passed"
     assert failed(report) == {
@@ -362,7 +366,10 @@ def test_an_iss_that_only_nearly_matches_the_issuer_fails(key_store, context, is
 
 
 def test_a_vc_jwt_without_iss_fails(key_store, context):
+    without_iss = {k: v for k, v in registered_claims(make_credential()).items() if k != "iss"}
     token = _signed_by(key_store.current("P-256").key_pair,
                        {"alg": "ES256", "kid": _p256_kid(key_store)},
-                       {"vc": make_credential()})  # fmt: skip
-    assert failed(verify(parse_text(token), context)) == {"issuer": "The iss claim is missing"}
+                       {**without_iss, "vc": make_credential()})  # fmt: skip
+    assert failed(verify(parse_text(token), context)) == {
+        "issuer": "The iss claim is missing (OB 3.0 §8.2.6.1)"
+    }

@@ -79,7 +79,7 @@ def test_tampering_with_a_signed_field_fails_the_proof(signer, context, credenti
 def test_tampering_with_a_jwt_payload_fails_the_proof(signer, context, credential):
     header, payload, signature = signer.sign_jwt(credential).split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    claims["vc"]["credentialSubject"]["achievement"]["name"] = "Forged"
+    claims["credentialSubject"]["achievement"]["name"] = "Forged"
     forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     report = verify(parse_text(f"{header}.{forged_payload}.{signature}"), context)
     assert "does not verify" in failed(report)["proof"]

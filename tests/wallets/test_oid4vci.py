@@ -105,9 +105,9 @@ def test_jwt_vc_json_format_has_the_wallet_did_as_sub_and_verifies(client, app, 
     parsed = parse_bytes(jwt.encode())
     report = verify(parsed, app.extensions["verification_context"])
     assert report.verified, report.to_json()
-    claims = decode_compact(jwt).payload
-    assert claims["sub"] == wallet.did_key
-    assert claims["vc"]["credentialSubject"]["id"] == wallet.did_key
+    decoded = decode_compact(jwt)  # OB 3.0 §8.2.4.1 shape (the vc-claim shape is not issued)
+    assert decoded.payload["sub"] == wallet.did_key
+    assert decoded.credential["credentialSubject"]["id"] == wallet.did_key
 
 
 def test_replayed_offer_is_invalid_grant_section_6_3(client, app, db, issue):

@@ -10,6 +10,7 @@ PROBLEM_TYPE = "https://badges.linkedlearning.org/problems/"
 _TITLES = {
     400: "Malformed input",
     404: "Not found",
+    405: "Method not allowed",
     413: "Input too large",
     415: "Unsupported media type",
     422: "Not a credential",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from issuer import permissions
 from issuer.database import get_session
 from issuer.models import Award
-from issuer.services import revocation
+from issuer.services import revocation, status_lists
 from issuer.web.admin import access, bp, context, queries
 
 MAX_REASON = 2000
@@ -64,6 +64,13 @@ def revoke(award_id: int) -> Any:
     db = get_session()
     try:
         revocation.revoke(db, award=award, reason=reason, actor=access.user(), now=context.now())
+        status_lists.refresh(
+            db,
+            award.status_list_id,
+            current_app.extensions["signer"],
+            context.now(),
+            base_url=current_app.config["PUBLIC_BASE_URL"],
+        )
     except (revocation.AlreadyRevoked, ValueError, permissions.PermissionDenied) as exc:
         db.rollback()
         flash(str(exc), "error")

@@ -25,6 +25,7 @@ from issuer.services.badges import definition_of
 from issuer.services.my_badges import public_holder_name
 from issuer.web.public.linkedin import add_to_profile_url
 from issuer.web.student_session import current_student_id
+from keys.proofs import decode_compact
 from verifier.benefits import benefits_for
 from verifier.inputs import ParsedInput
 from verifier.recipient import email_matches
@@ -150,8 +151,11 @@ def credential_json(credential_id: UUID) -> Response:
 
 @bp.get("/badges/<uuid:credential_id>.jwt")
 def credential_jwt(credential_id: UUID) -> Response:
+    """The stored VC-JWT, labelled by its shape: ``application/jwt`` for OB 3.0's VC-JWT
+    (``typ: JWT``, also the older ``vc``-claim tokens), ``application/vc+jwt`` for VC-JOSE."""
     view = _view(credential_id)
-    return _download(view.award.credential_jwt, "application/vc+jwt", f"{view.file_stem}.jwt")
+    token = view.award.credential_jwt
+    return _download(token, decode_compact(token).media_type, f"{view.file_stem}.jwt")
 
 
 @bp.get("/badges/<uuid:credential_id>.png")
