@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from issuer import permissions
+from issuer import notifications, permissions
 from issuer.models import Award, User
 from issuer.services import audit, status_lists
 
@@ -57,4 +57,5 @@ def revoke(
         now=now,
     )
     session.flush()
+    notifications.queue_award_revoked(session, award, now=now)
     return award

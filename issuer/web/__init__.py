@@ -10,21 +10,25 @@ from flask import Blueprint, Flask
 
 
 def blueprints() -> list[Blueprint]:
-    from issuer.web import auth
+    from issuer.web import accounts, auth
     from issuer.web.admin import bp as admin_bp
+    from issuer.web.students import bp as students_bp
 
     return [
         auth.bp,
         admin_bp,
+        students_bp,
+        accounts.bp,
     ]
 
 
 def init_app(app: Flask) -> None:
     """Security headers, the signed-in user, CSRF, then the blueprints."""
-    from issuer.web import auth, csrf, security
+    from issuer.web import auth, csrf, mail, security
 
     security.init_app(app)
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
+    mail.init_app(app)  # /dev/outbox outside production, the development delivery thread
