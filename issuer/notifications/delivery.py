@@ -183,6 +183,8 @@ def _describe(exc: BaseException) -> str:
             else exc.smtp_error
         )
         return f"The mail server answered {exc.smtp_code} {reply}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc):
+        return "The mail server did not answer in time."  # smtplib wraps a read timeout
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return "The mail server did not answer in time."
     if isinstance(exc, ConnectionRefusedError):

@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from issuer.services.users import MIN_PASSWORD_LENGTH
@@ -78,9 +79,11 @@ class InviteForm(Form):
     role = SelectField(
         "Role",
         choices=[
-            ("pathway_admin", "Pathway admin (their pathways' students and badges)"),
-            ("employer_partner", "Employer partner (their organisation's badges, read-only)"),
-            ("alliance_admin", "Alliance admin (the whole network)"),
+            SelectChoice("pathway_admin", "Pathway admin (their pathways' students and badges)"),
+            SelectChoice(
+                "employer_partner", "Employer partner (their organisation's badges, read-only)"
+            ),
+            SelectChoice("alliance_admin", "Alliance admin (the whole network)"),
         ],
     )
     pathways = CheckboxesField("Pathways (pathway admins)", coerce=int, validators=[Optional()])

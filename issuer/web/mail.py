@@ -115,6 +115,9 @@ def message_html(message_id: int) -> Response:
 
 def init_app(app: Flask) -> None:
     """The outbox page outside production; the delivery thread on the first request."""
+    from issuer.web.admin import deliveries
+
+    deliveries.init_app(app)
     if app.config.get("ENV_NAME") != "production":
         app.register_blueprint(bp)
 
