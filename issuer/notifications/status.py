@@ -64,3 +64,13 @@ def student_messages(session: Session, student_id: int, limit: int = 50) -> list
             .limit(limit)
         )
     )
+
+
+def latest_user_message(session: Session, user_id: int) -> OutboundMessage | None:
+    """The newest message to a user (an invitation or a reset link), or None."""
+    return session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.user_id == user_id)
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    ).first()

@@ -53,7 +53,10 @@ class LinkSigner:
 
     def __post_init__(self) -> None:
         if not self.secret:
-            raise ValueError("one-time links need a secret key")
+            raise ValueError(
+                "one-time links need a secret key: build the site with "
+                "IssuerSite.from_config(app.config), which passes SECRET_KEY"
+            )
 
     def _serializer(self) -> URLSafeSerializer:
         return URLSafeSerializer(self.secret, salt=_SALT)

@@ -92,6 +92,8 @@ def test_a_new_invitation_retires_the_earlier_link(web, db):
     assert second != first
     assert web.get(first).status_code == 410
     assert web.get(second).status_code == 200
+    web.login(ALLIANCE)
+    assert "Last e-mail: You are invited" in web.get("/admin/people").get_data(as_text=True)
 
 
 def test_invite_form_errors_are_plain_words_and_change_nothing(web, db):

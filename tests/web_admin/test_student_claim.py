@@ -185,3 +185,16 @@ def test_site_without_a_secret_cannot_make_links():
     with pytest.raises(ValueError, match="secret"):
         LinkSigner("")
     assert IssuerSite("https://x.example", "X").link_secret == ""
+
+
+def test_a_student_session_opens_no_admin_page_and_an_admin_session_no_student_page(app, web, db):
+    student = app.test_client()
+    assert _open_and_confirm(student, _claim_path(web, db)).status_code == 302
+    for path in ("/admin/", "/admin/people", "/admin/pathways/oak-health", "/dev/outbox/0"):
+        response = student.get(path)
+        assert response.status_code in (302, 404), path
+        if response.status_code == 302:
+            assert "/login" in response.location
+    web.login("admin@oakland.example.org")
+    response = web.get("/my/badges")
+    assert response.status_code == 302 and "/my/sign-in" in response.location

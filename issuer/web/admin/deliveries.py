@@ -71,6 +71,11 @@ def messages_of_student(student_id: int) -> list[OutboundMessage]:
     return status.student_messages(get_session(), student_id)
 
 
+def latest_user_message(user_id: int) -> OutboundMessage | None:
+    return status.latest_user_message(get_session(), user_id)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["delivery_of"] = delivery_of
     app.jinja_env.globals["messages_of_student"] = messages_of_student
+    app.jinja_env.globals["latest_user_message"] = latest_user_message
