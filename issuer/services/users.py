@@ -151,6 +151,7 @@ def invite_user(
 
 
 def has_password(user: User) -> bool:
+    """False for an invited user who has not chosen a password yet."""
     return user.password_hash != UNSET_PASSWORD
 
 

@@ -57,9 +57,10 @@ def start_delivery_thread(app: Flask) -> DeliveryWorker | None:
     """Start the background delivery thread once, when ``MAIL_DELIVERY_THREAD`` is on and a
     ``MAIL_HOST`` is configured (idempotent)."""
     with _start_lock:
-        if "mail_delivery_worker" in app.extensions:
+        if app.extensions.get("mail_delivery_worker") is not None:
             return app.extensions["mail_delivery_worker"]
         if not app.config.get("MAIL_DELIVERY_THREAD") or not app.config.get("MAIL_HOST"):
+            app.extensions["mail_delivery_worker"] = None  # decided: no thread in this app
             return None
         settings = MailSettings.from_config(app.config)
         worker = DeliveryWorker(

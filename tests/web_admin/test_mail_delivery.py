@@ -405,3 +405,29 @@ def test_dev_outbox_shows_the_message_and_is_refused_in_production(
         }
     )
     assert production.test_client().get("/dev/outbox").status_code == 404
+
+
+def test_the_development_thread_delivers_without_anyone_running_a_command(app, web, db, smtp_sink):
+    """With MAIL_DELIVERY_THREAD on (the development default) the app starts the worker on
+    its first request; a sign-in link asked for on the site arrives by itself."""
+    app.config.update(
+        MAIL_DELIVERY_THREAD=True,
+        MAIL_HOST=smtp_sink.host,
+        MAIL_PORT=smtp_sink.port,
+        MAIL_POLL_SECONDS=0.2,
+    )
+    try:
+        page = web.get("/my/sign-in")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        email = web.net.student_emails["Ana Chen"]
+        web.client.post("/my/sign-in", data={"csrf_token": csrf.group(1), "email": email})
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not any(
+            email in m.envelope_to for m in smtp_sink.messages
+        ):
+            time.sleep(0.1)
+        assert any(email in m.envelope_to for m in smtp_sink.messages)
+    finally:
+        worker = app.extensions.get("mail_delivery_worker")
+        if worker is not None:
+            worker.stop()
