@@ -386,9 +386,16 @@ class OneTimeLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
     purpose: Mapped[LinkPurpose] = mapped_column(_enum(LinkPurpose, "link_purpose"))
-    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"), index=True)
+    # A link goes with whom and what it is for (removing a student removes their links).
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    award_id: Mapped[int | None] = mapped_column(
+        ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -401,7 +408,9 @@ class AwardDelivery(Base):
 
     __tablename__ = "award_deliveries"
 
-    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), primary_key=True)
+    award_id: Mapped[int] = mapped_column(
+        ForeignKey("awards.id", ondelete="CASCADE"), primary_key=True
+    )
     claimed_at: Mapped[datetime | None]
     wallet_added_at: Mapped[datetime | None]
     wallet_name: Mapped[str | None] = mapped_column(String(200))

@@ -46,11 +46,19 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["student_id"], ["students.id"], name="fk_one_time_links_student_id_students"
+            ["student_id"],
+            ["students.id"],
+            name="fk_one_time_links_student_id_students",
+            ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_one_time_links_user_id_users"),
         sa.ForeignKeyConstraint(
-            ["award_id"], ["awards.id"], name="fk_one_time_links_award_id_awards"
+            ["user_id"], ["users.id"], name="fk_one_time_links_user_id_users", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["award_id"],
+            ["awards.id"],
+            name="fk_one_time_links_award_id_awards",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_one_time_links"),
         sa.UniqueConstraint("nonce", name="uq_one_time_links_nonce"),
@@ -64,7 +72,10 @@ def upgrade() -> None:
         sa.Column("wallet_added_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("wallet_name", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
-            ["award_id"], ["awards.id"], name="fk_award_deliveries_award_id_awards"
+            ["award_id"],
+            ["awards.id"],
+            name="fk_award_deliveries_award_id_awards",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("award_id", name="pk_award_deliveries"),
     )
