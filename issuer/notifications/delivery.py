@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -132,6 +133,8 @@ class _SmtpConnection:
             self.client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             raise PermanentFailure(_describe(exc)) from exc
+        except smtplib.SMTPNotSupportedError as exc:  # e.g. a UTF-8 address, no SMTPUTF8
+            raise PermanentFailure(f"The mail server cannot take this message: {exc}") from exc
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             if 500 <= exc.smtp_code < 600:
                 raise PermanentFailure(_describe(exc)) from exc
@@ -339,7 +342,12 @@ def deliver_batch(
         with transport.connect() as connection:
             for row in rows:
                 try:
-                    connection.send(email_message(row, settings.sender))
+                    message = email_message(row, settings.sender)
+                except (ValueError, TypeError, MessageError) as exc:  # e.g. CR/LF in a header
+                    outcomes.append((row, f"The message could not be built: {exc}", True))
+                    continue
+                try:
+                    connection.send(message)
                 except PermanentFailure as exc:
                     outcomes.append((row, str(exc), True))
                 except (smtplib.SMTPException, OSError) as exc:

@@ -431,3 +431,29 @@ def test_the_development_thread_delivers_without_anyone_running_a_command(app, w
         worker = app.extensions.get("mail_delivery_worker")
         if worker is not None:
             worker.stop()
+
+
+def test_a_message_that_cannot_be_built_fails_at_once_and_injects_no_header(
+    app, db, smtp_sink, deliver
+):
+    """An address carrying CR/LF (a header-injection attempt) is never sent: the message
+    fails with the reason on the first try, and the rest of the batch still goes out."""
+    from issuer.notifications import queue_message
+
+    with app.app_context():
+        session = app.extensions["sqlalchemy_sessionmaker"]()
+        bad = queue_message(
+            session, kind="test", to="victim@example.org\r\nBcc: all@example.org",
+            subject="Hi", text="x",
+        ).id  # fmt: skip
+        good = queue_message(session, kind="test", to="ok@example.org", subject="Ok", text="x").id
+        session.commit()
+        session.close()
+    result = deliver()
+    assert (result.sent, result.failed) == (1, 1)
+    db.expire_all()
+    row = db.get(OutboundMessage, bad)
+    assert row.status is MessageStatus.FAILED and row.attempts == 1
+    assert "could not be built" in row.last_error
+    assert db.get(OutboundMessage, good).status is MessageStatus.SENT
+    assert [m.envelope_to for m in smtp_sink.messages] == [["ok@example.org"]]
