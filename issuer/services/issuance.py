@@ -183,6 +183,37 @@ def _evidence(
     return items
 
 
+def unsigned_credential(
+    *,
+    student: Student,
+    definition: BadgeDefinition,
+    results: Sequence[CriterionResult],
+    site: IssuerSite,
+    issuer_did: str,
+    slot: status_lists.Slot,
+    now: datetime,
+    evidence_urls: Sequence[str] = (),
+) -> tuple[dict[str, Any], datetime | None]:
+    """The OpenBadgeCredential for ``student`` holding status-list ``slot``, not yet signed,
+    and its ``validUntil`` (None: no expiry). Pure: single and bulk issuance both build here,
+    so a credential reads the same whichever path issued it."""
+    valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
+    valid_until = definition.validity.valid_until(valid_from)
+    credential = build_achievement_credential(
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        issuer=site.issuer_profile(issuer_did),
+        recipient_email=student.email,
+        recipient_salt=student.identity_salt,
+        achievement=achievement(definition, site),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        evidence=_evidence(definition, results, evidence_urls),
+        credential_status=status_lists.credential_status_entry(site.base_url, slot),
+        name=definition.name,
+    )
+    return credential, valid_until
+
+
 def issue_badge(
     session: Session,
     *,
@@ -224,19 +255,15 @@ def issue_badge(
 
     definition = definition_of(badge)
     slot = status_lists.allocate(session, now=now)
-    valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
-    valid_until = definition.validity.valid_until(valid_from)
-    credential = build_achievement_credential(
-        credential_id=f"urn:uuid:{uuid.uuid4()}",
-        issuer=site.issuer_profile(signer.issuer_did),
-        recipient_email=student.email,
-        recipient_salt=student.identity_salt,
-        achievement=achievement(definition, site),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        evidence=_evidence(definition, criterion_results(session, student, badge), evidence_urls),
-        credential_status=status_lists.credential_status_entry(site.base_url, slot),
-        name=definition.name,
+    credential, valid_until = unsigned_credential(
+        student=student,
+        definition=definition,
+        results=criterion_results(session, student, badge),
+        site=site,
+        issuer_did=signer.issuer_did,
+        slot=slot,
+        now=now,
+        evidence_urls=evidence_urls,
     )
     signed = signer.sign_ldp(credential)
     jwt = signer.sign_jwt(credential)
