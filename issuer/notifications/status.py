@@ -1,5 +1,6 @@
 """What the admin pages show about delivery: per award, the state of its latest award e-mail,
-when it was claimed and when it was added to a wallet; per student, every message."""
+when it was claimed and when it was added to a wallet (a wallet offer delivered, from
+``issuer.wallets``, or ``AwardDelivery.wallet_added_at``); per student, every message."""
 
 from __future__ import annotations
 
@@ -10,8 +11,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.models import AwardDelivery, MessageStatus, OutboundMessage
+from issuer.models import (
+    AwardDelivery,
+    MessageStatus,
+    OutboundMessage,
+    WalletOffer,
+    WalletProtocol,
+)
 from issuer.notifications.messages import AWARD_ISSUED
+
+WALLET_NAMES = {
+    WalletProtocol.OID4VCI: "OpenID4VCI wallet",
+    WalletProtocol.VCAPI: "Learner Credential Wallet",
+}
 
 
 @dataclass(frozen=True)
@@ -40,16 +52,30 @@ def award_delivery_states(
         d.award_id: d
         for d in session.scalars(select(AwardDelivery).where(AwardDelivery.award_id.in_(ids)))
     }
+    wallets: dict[int, WalletOffer] = {}
+    for offer in session.scalars(
+        select(WalletOffer)
+        .where(WalletOffer.award_id.in_(ids), WalletOffer.delivered_at.is_not(None))
+        .order_by(WalletOffer.delivered_at.desc())
+    ):
+        wallets[offer.award_id] = offer  # the earliest delivery wins (ordered newest first)
     states = {}
     for award_id in ids:
         message, delivery = latest.get(award_id), deliveries.get(award_id)
+        offer = wallets.get(award_id)
         states[award_id] = AwardDeliveryState(
             email_status=message.status if message else None,
             email_error=message.last_error if message else None,
             email_sent_at=message.sent_at if message else None,
             claimed_at=delivery.claimed_at if delivery else None,
-            wallet_added_at=delivery.wallet_added_at if delivery else None,
-            wallet_name=delivery.wallet_name if delivery else None,
+            wallet_added_at=(
+                offer.delivered_at if offer else (delivery.wallet_added_at if delivery else None)
+            ),
+            wallet_name=(
+                WALLET_NAMES[offer.protocol]
+                if offer
+                else (delivery.wallet_name if delivery else None)
+            ),
         )
     return states
 

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from issuer.models import MessageStatus, OutboundMessage
 from issuer.notifications import queue_message
 from issuer.notifications.sink import SmtpSink
-from tests.faults.test_bulk_interrupted import FLASK, ROOT, _cli_environment
+from tests.faults.conftest import ROOT, cli_environment
 
 DIE_AFTER = Path(__file__).with_name("mail_deliver_then_die.py")
+FLASK = Path(sys.executable).with_name("flask")
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_a_killed_delivery_worker_loses_nothing_and_sends_nothing_twice(
         )  # fmt: skip
     session.commit()
     environment = {
-        **_cli_environment(database_url, tmp_path / "keys"),
+        **cli_environment(database_url, tmp_path / "keys"),
         "BADGES_MAIL_HOST": sink.host,
         "BADGES_MAIL_PORT": str(sink.port),
         "BADGES_MAIL_LEASE_SECONDS": "1",

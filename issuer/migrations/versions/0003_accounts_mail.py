@@ -2,7 +2,7 @@
 delivery (claimed, added to a wallet), and the outbox's delivery lease.
 
 Revision ID: 0003_accounts_mail
-Revises: 0003_scale
+Revises: 0003_student_wallets
 Create Date: 2026-11-29 23:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_accounts_mail"
-down_revision: str | None = "0003_scale"
+down_revision: str | None = "0003_student_wallets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
