@@ -62,16 +62,39 @@ class Config:
     VERIFY_MAX_CONCURRENT_PER_CLIENT = 2  # verifications of one address running at once
     VERIFY_MAX_CONCURRENT = 8  # verifications running at once in one process
     VERIFIER_NETWORK_MAX_DID_DOCUMENT_BYTES = 100_000  # DID / controller documents (keys)
+    # Mail (accounts-mail): award, sign-in, invitation and password-reset e-mails over SMTP,
+    # delivered outside the request by issuer/notifications/delivery.py.
+    MAIL_HOST = ""  # empty: no server, messages wait in the outbox (see /dev/outbox)
+    MAIL_PORT = 25
+    MAIL_TLS = "none"  # none | starttls | ssl (implicit TLS, usually port 465)
+    MAIL_USER = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "Linked Learning Badges <badges@localhost>"
+    MAIL_TIMEOUT_SECONDS = 10  # per SMTP operation: a hanging server costs the worker this much
+    MAIL_MAX_ATTEMPTS = 5  # then the message shows as failed with the reason
+    MAIL_RETRY_SECONDS = 60  # first back-off; doubles after each failed attempt
+    MAIL_LEASE_SECONDS = 300  # a claimed message is taken again after this if its worker died
+    MAIL_DELIVERY_THREAD = True  # deliver from a thread of the web process (development)
+    MAIL_POLL_SECONDS = 5
+    MAIL_DEV_SINK_PORT = 8025  # `demo run` starts a local SMTP sink here (0: any free port)
+    DEV_OUTBOX_ENABLED = True  # /dev/outbox shows queued e-mails; never in production
+    STUDENT_SIGN_IN_RATE_LIMIT = 5  # sign-in links asked per email (and 4x per address)
+    STUDENT_SIGN_IN_RATE_WINDOW_SECONDS = 900
+    PASSWORD_RESET_RATE_LIMIT = 5  # reset links asked per email (and 4x per address)
+    PASSWORD_RESET_RATE_WINDOW_SECONDS = 900
 
 
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     VERIFIER_NETWORK_ENABLED = False  # tests never reach out
+    MAIL_DELIVERY_THREAD = False  # tests deliver explicitly (accounts-mail)
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    MAIL_DELIVERY_THREAD = False  # run `flask --app wsgi mail deliver --loop` (accounts-mail)
+    DEV_OUTBOX_ENABLED = False
 
 
 CONFIGS = {"development": Config, "test": TestConfig, "production": ProductionConfig}

@@ -31,6 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from issuer import database
     from issuer import web as issuer_web
     from issuer.credentials_cli import sign_command
+    from issuer.notifications import cli as mail_cli
     from issuer.signing import signer_from_config
     from issuer.wallets import init_app as wallets_init_app
     from issuer.web import public as public_web
@@ -48,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(credentials_cli)
     app.cli.add_command(keys_cli)
     issuer_cli.init_app(app)
+    mail_cli.init_app(app)
     issuer_web.init_app(app)
     public_web.init_app(app)
     verifier_web.init_app(app)

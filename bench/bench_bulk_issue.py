@@ -44,7 +44,11 @@ from keys.store import KeyStore  # noqa: E402
 DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BADGE = "health-care-industry-badge"
 PASSPHRASE = "bench-only-passphrase"  # noqa: S105 - a throw-away key store
-SITE = IssuerSite(base_url="https://badges.example.org", issuer_name="Linked Learning Alliance")
+SITE = IssuerSite(
+    base_url="https://badges.example.org",
+    issuer_name="Linked Learning Alliance",
+    link_secret="bench-only-link-secret",  # noqa: S106 - signs the claim links of a throw-away run
+)
 FLASK = Path(sys.executable).with_name("flask")
 
 

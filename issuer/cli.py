@@ -559,6 +559,7 @@ def run_command(host: str, port: int) -> None:
         f"{current_app.config['PUBLIC_BASE_URL']})\n"
     )
     _print_logins()
+    _start_demo_mail(host, port)
     run_simple(
         host,
         port,
@@ -642,6 +643,29 @@ def revoke_key_command(key_id: str, compromised_at: str) -> None:
     )
     for award in to_reissue:
         click.echo(f"  {award.credential_id}\t{award.student.email}\t{award.badge.slug}")
+
+
+def _start_demo_mail(host: str, port: int) -> None:
+    """Without a configured MAIL_HOST, start the local SMTP sink (aiosmtpd) and deliver to it
+    from a background thread, so the demo's e-mails really travel over SMTP; say where to
+    read them (accounts-mail)."""
+    from issuer.notifications.sink import SmtpSink
+    from issuer.web.mail import start_delivery_thread
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("MAIL_HOST"):
+        try:
+            sink = SmtpSink(port=int(app.config.get("MAIL_DEV_SINK_PORT", 8025))).start()
+        except OSError:  # the port is taken: any free one will do
+            sink = SmtpSink().start()
+        app.config.update(MAIL_HOST=sink.host, MAIL_PORT=sink.port, MAIL_TLS="none")
+        app.extensions["mail_dev_sink"] = sink
+        click.echo(f"\nE-mails go to a local SMTP sink at {sink.host}:{sink.port} (nothing leaves")
+        click.echo("this machine). Read what students and users would get at")
+    else:
+        click.echo(f"\nE-mails are sent through {app.config['MAIL_HOST']}; copies are listed at")
+    click.echo(f"  http://{host}:{port}/dev/outbox\n")
+    start_delivery_thread(app)
 
 
 def init_app(app: Flask) -> None:

@@ -374,6 +374,11 @@ class OutboundMessage(Base):
     award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Delivery lease (accounts-mail): a worker that claims the row writes when its claim ends;
+    # until then no other worker takes it. A worker that dies mid-send leaves the lease to
+    # run out, and the row is taken again (see issuer.notifications.delivery).
+    lease_expires_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
 
 
 class BulkJob(Base):
@@ -524,3 +529,53 @@ class PublishedStatusList(Base):
     credential_jwt: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[datetime]
     valid_until: Mapped[datetime]
+
+
+# -- accounts-mail: one-time links and award delivery ------------------------------------------
+
+
+class LinkPurpose(enum.StrEnum):
+    STUDENT_CLAIM = "student.claim"  # the link in the award e-mail
+    STUDENT_SIGN_IN = "student.sign_in"  # "send me a sign-in link"
+    USER_INVITE = "user.invite"  # set a first password
+    PASSWORD_RESET = "user.password_reset"  # noqa: S105 - a link purpose
+
+
+class OneTimeLink(Base):
+    """The server-side record of an e-mailed link: the link carries ``nonce`` signed with the
+    app's secret (itsdangerous); this row makes it single-use (``used_at``) and expiring
+    (``expires_at``). See ``issuer.services.links``."""
+
+    __tablename__ = "one_time_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(_enum(LinkPurpose, "link_purpose"))
+    # A link goes with whom and what it is for (removing a student removes their links).
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    award_id: Mapped[int | None] = mapped_column(
+        ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AwardDelivery(Base):
+    """How far an award got to its student: claimed (the claim link was used) and added to a
+    wallet. One row per award, created on first need. ``wallet_added_at`` / ``wallet_name``
+    are the hook for the wallet protocols (issue #10 item 4) to record a delivery."""
+
+    __tablename__ = "award_deliveries"
+
+    award_id: Mapped[int] = mapped_column(
+        ForeignKey("awards.id", ondelete="CASCADE"), primary_key=True
+    )
+    claimed_at: Mapped[datetime | None]
+    wallet_added_at: Mapped[datetime | None]
+    wallet_name: Mapped[str | None] = mapped_column(String(200))

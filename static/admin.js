@@ -52,3 +52,21 @@
 
   poll();
 })();
+
+// "Copy link" beside an award's badge-page link (accounts-mail). Without JavaScript the
+// read-only field holding the link can be selected and copied by hand.
+(function () {
+  "use strict";
+  if (!navigator.clipboard) { return; }
+  document.querySelectorAll(".delivery").forEach(function (box) {
+    var source = box.querySelector(".copy-source");
+    var button = box.querySelector(".copy-link");
+    if (!source || !button) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value).then(function () {
+        button.textContent = "Copied";
+      });
+    });
+  });
+}());

@@ -33,7 +33,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from issuer import eligibility, permissions
+from issuer import eligibility, notifications, permissions
 from issuer.models import (
     AuditEvent,
     Award,
@@ -467,6 +467,14 @@ def _run_chunk_once(
             insert(AuditEvent),
             [_audit_row(award, actor, definition.version, job.badge.slug) for award in awards],
         )
+        # Each student's award e-mail with its claim link, as single issuance queues it, in
+        # the same transaction (an award and its e-mail commit or roll back together).
+        for award in session.scalars(
+            select(Award)
+            .options(selectinload(Award.student).selectinload(Student.pathway))
+            .where(Award.credential_id.in_([a["credential_id"] for a in awards]))
+        ):
+            notifications.queue_award_issued(session, award, site=site, now=now)
     if outcomes:
         session.execute(update(BulkJobRow), outcomes)
     counts = {ISSUED: 0, SKIPPED: 0, FAILED: 0}

@@ -3,54 +3,29 @@
 ``queue_message`` records a message in the caller's transaction (so an award and its e-mail
 commit or roll back together); delivery happens outside the request and is recorded on the
 same row (``issuer.models.OutboundMessage``: queued, sent, or failed with the reason).
+
+- ``outbox``: ``queue_message``, the one way a message enters the outbox;
+- ``messages``: what each message says (award, revocation, expiry, sign-in, invitation, reset);
+- ``delivery``: the worker that claims due rows under a lease, sends over SMTP and records the
+  outcome, with retries and back-off; ``sink``: the development SMTP sink (aiosmtpd).
 """
 
-from __future__ import annotations
+from issuer.notifications.messages import (
+    queue_award_expiring,
+    queue_award_issued,
+    queue_award_revoked,
+    queue_password_reset,
+    queue_student_sign_in,
+    queue_user_invited,
+)
+from issuer.notifications.outbox import queue_message
 
-from datetime import UTC, datetime
-
-from sqlalchemy.orm import Session
-
-from issuer.models import MessageStatus, OutboundMessage
-
-__all__ = ["queue_message"]
-
-
-def queue_message(
-    session: Session,
-    *,
-    kind: str,
-    to: str,
-    subject: str,
-    text: str,
-    html: str | None = None,
-    student_id: int | None = None,
-    user_id: int | None = None,
-    award_id: int | None = None,
-    now: datetime | None = None,
-) -> OutboundMessage:
-    """Add one message to the outbox (flushed, not committed: the caller owns the transaction).
-
-    ``kind`` names what the message is about ("award.issued", "user.invited", …); ``text`` is
-    the plain-text body and ``html`` the optional HTML alternative, both UTF-8. Returns the
-    queued row. Raises ``ValueError`` for an empty address or subject.
-    """
-    if not to.strip() or not subject.strip():
-        raise ValueError("a message needs an address and a subject")
-    message = OutboundMessage(
-        kind=kind,
-        to_address=to.strip(),
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        status=MessageStatus.QUEUED,
-        attempts=0,
-        next_attempt_at=now or datetime.now(UTC),
-        student_id=student_id,
-        user_id=user_id,
-        award_id=award_id,
-        created_at=now or datetime.now(UTC),
-    )
-    session.add(message)
-    session.flush()
-    return message
+__all__ = [
+    "queue_award_expiring",
+    "queue_award_issued",
+    "queue_award_revoked",
+    "queue_message",
+    "queue_password_reset",
+    "queue_student_sign_in",
+    "queue_user_invited",
+]

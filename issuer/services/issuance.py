@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badge_definitions import BadgeDefinition
-from issuer import eligibility, permissions
+from issuer import eligibility, notifications, permissions
 from issuer.credential_builder import build_achievement_credential
 from issuer.models import Award, BadgeDefinitionRecord, CriterionResult, Student, User
 from issuer.services import audit, status_lists
@@ -51,12 +51,15 @@ class IssuerSite:
 
     base_url: str
     issuer_name: str
+    # Signs the one-time links in e-mails (the claim link of an award): the app's SECRET_KEY.
+    link_secret: str = field(default="", repr=False)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> IssuerSite:
         return cls(
             base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
             issuer_name=str(config["ISSUER_NAME"]),
+            link_secret=str(config.get("SECRET_KEY") or ""),
         )
 
     def issuer_profile(self, issuer_did: str) -> dict[str, Any]:
@@ -224,6 +227,7 @@ def issue_badge(
     another transaction (this one waits for it: see ``status_lists.lock_for_allocation``).
     The permission check comes first, so a key replayed by someone who may not manage the
     student learns nothing of the existing award.
+    The student's award e-mail (with its claim link) is queued in the same transaction.
     Raises :class:`permissions.PermissionDenied`, :class:`NotEligible` or
     :class:`IdempotencyConflict`.
     """
@@ -293,6 +297,7 @@ def issue_badge(
         now=now,
     )
     session.flush()
+    notifications.queue_award_issued(session, award, site=site, now=now)
     return award
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from issuer import permissions
+from issuer import notifications, permissions
 from issuer.models import Award, User
 from issuer.services import audit, status_lists
 
@@ -56,4 +56,5 @@ def revoke(
         now=now,
     )
     session.flush()
+    notifications.queue_award_revoked(session, award, now=now)
     return award

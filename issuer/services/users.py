@@ -124,3 +124,72 @@ def deactivate(user: User) -> None:
     """The user can no longer sign in, and their open sessions end."""
     user.active = False
     end_all_sessions(user)
+
+
+# -- accounts-mail: invitations, passwords set by e-mailed link, disabling ---------------------
+UNSET_PASSWORD = "!invited"  # noqa: S105 - not a hash: no password verifies against it
+
+
+def invite_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    pathways: Sequence[Pathway] = (),
+    organisation: Organisation | None = None,
+    actor: User | None,
+    now: datetime,
+) -> User:
+    """A new user without a password (they choose one through the invitation link, which the
+    caller queues with ``notifications.queue_user_invited``). Same rules as :func:`create_user`;
+    raises :class:`UserError` or ``PermissionDenied``."""
+    user = create_user(
+        session,
+        email=email,
+        name=name,
+        role=role,
+        password="x" * MIN_PASSWORD_LENGTH,  # replaced below; never usable
+        pathways=pathways,
+        organisation=organisation,
+        actor=actor,
+        now=now,
+    )
+    user.password_hash = UNSET_PASSWORD
+    audit.record(session, actor, "user.invited", user, {"email": user.email}, now=now)
+    session.flush()
+    return user
+
+
+def has_password(user: User) -> bool:
+    """False for an invited user who has not chosen a password yet."""
+    return user.password_hash != UNSET_PASSWORD
+
+
+def set_password(session: Session, user: User, password: str, *, now: datetime) -> None:
+    """The user's new password (from an invitation or reset link); every open session ends.
+    Raises :class:`UserError` for a short password."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    audit.record(session, user, "user.password_set", user, {}, now=now)
+    session.flush()
+
+
+def set_active(
+    session: Session, user: User, active: bool, *, actor: User | None, now: datetime
+) -> None:
+    """Disable (sessions end at once) or re-enable a user; only an Alliance admin, never
+    themselves. Raises ``PermissionDenied`` or :class:`UserError`."""
+    if actor is not None:
+        permissions.require(
+            permissions.can_administer(permissions.Principal.of(actor)),
+            f"{actor.email} may not disable or enable users",
+        )
+        if actor.id == user.id:
+            raise UserError("you cannot disable your own account")
+    if active:
+        user.active = True
+    else:
+        deactivate(user)
+    audit.record(session, actor, "user.enabled" if active else "user.disabled", user, {}, now=now)
+    session.flush()

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask
 
 
 def blueprints() -> list[Blueprint]:
-    from issuer.web import auth
+    from issuer.web import accounts, auth
     from issuer.web.admin import bp as admin_bp
     from issuer.web.students import bp as students_bp
 
@@ -18,13 +18,15 @@ def blueprints() -> list[Blueprint]:
         auth.bp,
         admin_bp,
         students_bp,
+        accounts.bp,
     ]
 
 
 def init_app(app: Flask) -> None:
     """Security headers, HTTP caching, error pages (404/405 as problems for JSON clients too),
-    server-side sessions, the signed-in user, CSRF, then the blueprints."""
-    from issuer.web import auth, caching, csrf, error_pages, not_found, security, sessions
+    server-side sessions, the signed-in user, CSRF, mail (the outbox page and development
+    delivery), then the blueprints."""
+    from issuer.web import auth, caching, csrf, error_pages, mail, not_found, security, sessions
 
     security.init_app(app)
     caching.init_app(app)
@@ -35,3 +37,4 @@ def init_app(app: Flask) -> None:
     not_found.init_app(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
+    mail.init_app(app)  # /dev/outbox outside production, the development delivery thread

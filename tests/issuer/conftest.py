@@ -14,7 +14,11 @@ from issuer.models import BadgeDefinitionRecord, Pathway, Role, Student, User
 from issuer.services import badges, certifications, criteria, students, users
 from issuer.services.issuance import IssuerSite
 
-SITE = IssuerSite(base_url="https://badges.example.org", issuer_name="Linked Learning Alliance")
+SITE = IssuerSite(
+    base_url="https://badges.example.org",
+    issuer_name="Linked Learning Alliance",
+    link_secret="test-secret-for-one-time-links",
+)
 BADGE = "health-care-industry-badge"
 CRITERIA = (
     "clinical-work-based-learning",

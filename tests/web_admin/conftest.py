@@ -74,3 +74,31 @@ def db(app: Any) -> Any:
         session = app.extensions["sqlalchemy_sessionmaker"]()
         yield session
         session.close()
+
+
+# -- accounts-mail: a real SMTP sink and delivery to it ----------------------------------------
+@pytest.fixture
+def smtp_sink() -> Any:
+    """An aiosmtpd SMTP server on a free local port, keeping what it receives."""
+    from issuer.notifications.sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def deliver(app: Any, smtp_sink: Any) -> Any:
+    """``deliver(**settings)`` runs the delivery worker once against the sink (or the
+    ``host``/``port`` given) and returns the batch totals."""
+    from issuer.notifications.delivery import MailSettings, SmtpTransport, deliver_all_due
+
+    def run(clock: Any = None, **overrides: Any) -> Any:
+        values = {"host": smtp_sink.host, "port": smtp_sink.port, "timeout": 2.0, **overrides}
+        settings = MailSettings(**values)
+        kwargs = {"clock": clock} if clock else {}
+        return deliver_all_due(
+            app.extensions["sqlalchemy_sessionmaker"], SmtpTransport(settings), settings, **kwargs
+        )
+
+    return run

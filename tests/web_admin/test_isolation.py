@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from issuer.models import AuditEvent, Award
+from issuer.models import AuditEvent, Award, OutboundMessage, User
 from tests.web_admin.data import ALLIANCE, LINCOLN, OAKLAND, OTHER_PARTNER, PARTNER, Network
 
 CSV = "student_email\nmaria.lopez@students.example.org\n"
@@ -32,6 +32,7 @@ CRITERION = {
     "met": "no",
 }
 CERTIFY = {"level": "gold", "awarded_on": "2026-01-05"}
+INVITE = {"name": "New Person", "email": "new.person@example.org", "role": "alliance_admin"}
 MANAGER_ONLY = {LINCOLN: 404, PARTNER: 403, OAKLAND: 200}
 ROUTES = [
     Route("GET", "/admin/pathways/oak-health", MANAGER_ONLY),
@@ -88,6 +89,19 @@ ROUTES = [
     Route("GET", "/admin/bulk/{token}", {LINCOLN: 404, PARTNER: 403, OAKLAND: 404}),
     Route("GET", "/admin/bulk/{token}/status", {LINCOLN: 404, PARTNER: 403}),
     Route("POST", "/admin/bulk/{token}/issue", {LINCOLN: 404, PARTNER: 403}, {"mode": "valid"}),
+    # accounts-mail: delivery (resend) and people
+    Route("POST", "/admin/awards/{award}/resend", {LINCOLN: 404, PARTNER: 403, OAKLAND: 200}),
+    Route("POST", "/admin/messages/{message}/resend", {LINCOLN: 404, PARTNER: 403, OAKLAND: 200}),
+    Route("GET", "/admin/people", {LINCOLN: 200, OAKLAND: 200, PARTNER: 403}),
+    Route(
+        "POST",
+        "/admin/people",
+        {LINCOLN: 403, OAKLAND: 403, PARTNER: 403},
+        INVITE,
+    ),
+    Route("POST", "/admin/people/{user}/disable", {LINCOLN: 403, OAKLAND: 403, PARTNER: 403}),
+    Route("POST", "/admin/people/{user}/enable", {LINCOLN: 403, OAKLAND: 403, PARTNER: 403}),
+    Route("POST", "/admin/people/{user}/invite", {LINCOLN: 403, OAKLAND: 403, PARTNER: 403}),
 ]
 
 
@@ -123,7 +137,15 @@ def test_route_refuses_who_may_not_use_it(web, db, route: Route):
     net: Network = web.net
     token = _upload_as_alliance(web) if "{token}" in route.path else ""
     path = route.path.format(
-        maria=net.students["Maria Lopez"], award=net.award_ids["Maria Lopez"], token=token
+        maria=net.students["Maria Lopez"],
+        award=net.award_ids["Maria Lopez"],
+        token=token,
+        user=db.scalar(select(User.id).where(User.email == OTHER_PARTNER)),
+        message=db.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.award_id == net.award_ids["Maria Lopez"]
+            )
+        ),
     )
 
     def call() -> Any:
@@ -158,7 +180,9 @@ def test_every_admin_route_is_in_the_isolation_table(app):
     """A new admin route fails here until it is added to ROUTES (and so tested above)."""
     adapter = app.url_map.bind("localhost")
     covered = {
-        adapter.match(r.path.format(maria=1, award=1, token="t" * 32), method=r.method)[0]
+        adapter.match(
+            r.path.format(maria=1, award=1, token="t" * 32, user=1, message=1), method=r.method
+        )[0]
         for r in ROUTES
     }
     admin = {

@@ -17,6 +17,8 @@ from issuer.web.admin import (  # noqa: E402
     awards,  # noqa: F401
     bulk,  # noqa: F401
     dashboard,  # noqa: F401
+    deliveries,  # noqa: F401
     employer,  # noqa: F401
     pathways,  # noqa: F401
+    people,  # noqa: F401
 )

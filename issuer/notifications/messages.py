@@ -1,0 +1,288 @@
+"""What each e-mail says: the award (with its one claim link), revocation, "expires soon",
+the student's sign-in link, a user's invitation and password reset.
+
+Each ``queue_*`` function renders the plain-text and HTML bodies (Jinja templates in
+``templates/``, HTML autoescaped, no images and so no tracking pixels) and records the message
+with :func:`issuer.notifications.queue_message` in the caller's transaction. Links are made
+by :mod:`issuer.services.links` and point at ``base_url``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.models import Award, LinkPurpose, OutboundMessage, Role, Student, User
+from issuer.notifications.outbox import queue_message
+from issuer.services import links
+from issuer.services.badges import definition_of
+
+AWARD_ISSUED = "award.issued"
+AWARD_REVOKED = "award.revoked"
+AWARD_EXPIRING = "award.expiring"
+STUDENT_SIGN_IN = "student.sign_in"
+USER_INVITED = "user.invited"
+PASSWORD_RESET = "user.password_reset"  # noqa: S105 - a message kind
+
+ROLE_NAMES = {
+    Role.ALLIANCE_ADMIN: "an Alliance administrator",
+    Role.PATHWAY_ADMIN: "a pathway administrator",
+    Role.EMPLOYER_PARTNER: "an employer partner",
+}
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(_TEMPLATES),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+class Site(Protocol):
+    """Where links point and who signs the messages (``issuance.IssuerSite`` fits)."""
+
+    base_url: str
+    issuer_name: str
+    link_secret: str
+
+
+def plain_date(value: date | datetime) -> str:
+    """ "14 December 2026": no ISO dates in prose."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def _render(name: str, **values: Any) -> tuple[str, str]:
+    text = _env.get_template(f"{name}.txt").render(**values)
+    html = _env.get_template(f"{name}.html").render(**values)
+    return text, html
+
+
+def _link(site: Site, path: str, token: str) -> str:
+    return f"{site.base_url.rstrip('/')}{path}/{token}"
+
+
+def queue_award_issued(
+    session: Session, award: Award, *, site: Site, now: datetime
+) -> OutboundMessage:
+    """The award e-mail: badge, pathway, what it unlocks, and one claim link (a new
+    single-use link each time, so a resend carries a fresh one)."""
+    student = award.student
+    definition = definition_of(award.badge)
+    token = links.create(
+        session,
+        links.LinkSigner(site.link_secret),
+        purpose=LinkPurpose.STUDENT_CLAIM,
+        now=now,
+        student_id=student.id,
+        award_id=award.id,
+    )
+    subject = f"You earned the {definition.name}: claim your badge"
+    text, html = _render(
+        "award_issued",
+        subject=subject,
+        student_name=student.name,
+        pathway_name=student.pathway.name,
+        badge_name=definition.name,
+        employer_name=definition.employer.name,
+        benefits=definition.benefits,
+        link=_link(site, "/my/claim", token),
+        expires=plain_date(now + links.LIFETIMES[LinkPurpose.STUDENT_CLAIM]),
+        issuer_name=site.issuer_name,
+    )
+    return queue_message(
+        session,
+        kind=AWARD_ISSUED,
+        to=student.email,
+        subject=subject,
+        text=text,
+        html=html,
+        student_id=student.id,
+        award_id=award.id,
+        now=now,
+    )
+
+
+def _student_values(award: Award) -> dict[str, Any]:
+    return {
+        "student_name": award.student.name,
+        "pathway_name": award.student.pathway.name,
+        "badge_name": award.badge.name,
+    }
+
+
+def _issuer_name(award: Award) -> str:
+    """The issuer's name as the signed credential gives it."""
+    issuer = award.credential_json.get("issuer")
+    return str(issuer.get("name", "")) if isinstance(issuer, dict) else ""
+
+
+def queue_award_revoked(session: Session, award: Award, *, now: datetime) -> OutboundMessage:
+    """A short message: which badge, when, and the reason given."""
+    subject = f"Your {award.badge.name} was revoked"
+    text, html = _render(
+        "award_revoked",
+        subject=subject,
+        date=plain_date(award.revoked_at or now),
+        reason=award.revocation_reason or "",
+        issuer_name=_issuer_name(award),
+        **_student_values(award),
+    )
+    return queue_message(
+        session,
+        kind=AWARD_REVOKED,
+        to=award.student.email,
+        subject=subject,
+        text=text,
+        html=html,
+        student_id=award.student_id,
+        award_id=award.id,
+        now=now,
+    )
+
+
+def queue_award_expiring(session: Session, award: Award, *, now: datetime) -> OutboundMessage:
+    """A short message: which badge expires, and on which day."""
+    assert award.valid_until is not None
+    subject = f"Your {award.badge.name} expires on {plain_date(award.valid_until)}"
+    text, html = _render(
+        "award_expiring",
+        subject=subject,
+        date=plain_date(award.valid_until),
+        issuer_name=_issuer_name(award),
+        **_student_values(award),
+    )
+    return queue_message(
+        session,
+        kind=AWARD_EXPIRING,
+        to=award.student.email,
+        subject=subject,
+        text=text,
+        html=html,
+        student_id=award.student_id,
+        award_id=award.id,
+        now=now,
+    )
+
+
+def awards_expiring(session: Session, *, now: datetime, within_days: int) -> list[Award]:
+    """Active awards whose validity ends within ``within_days`` and whose student has not been
+    told yet (one "expires soon" message per award, however often the sweep runs)."""
+    told = select(OutboundMessage.award_id).where(OutboundMessage.kind == AWARD_EXPIRING)
+    return list(
+        session.scalars(
+            select(Award)
+            .where(
+                Award.revoked_at.is_(None),
+                Award.valid_until.is_not(None),
+                Award.valid_until > now,
+                Award.valid_until <= now + timedelta(days=within_days),
+                Award.id.not_in(told.where(OutboundMessage.award_id.is_not(None))),
+            )
+            .order_by(Award.valid_until)
+        )
+    )
+
+
+def queue_student_sign_in(
+    session: Session, student: Student, *, site: Site, now: datetime
+) -> OutboundMessage:
+    """The student's sign-in link (15 minutes, single use)."""
+    token = links.create(
+        session,
+        links.LinkSigner(site.link_secret),
+        purpose=LinkPurpose.STUDENT_SIGN_IN,
+        now=now,
+        student_id=student.id,
+    )
+    subject = "Your sign-in link"
+    text, html = _render(
+        "student_sign_in",
+        subject=subject,
+        student_name=student.name,
+        link=_link(site, "/my/sign-in", token),
+        minutes=int(links.LIFETIMES[LinkPurpose.STUDENT_SIGN_IN].total_seconds() // 60),
+        issuer_name=site.issuer_name,
+    )
+    return queue_message(
+        session,
+        kind=STUDENT_SIGN_IN,
+        to=student.email,
+        subject=subject,
+        text=text,
+        html=html,
+        student_id=student.id,
+        now=now,
+    )
+
+
+def queue_user_invited(
+    session: Session, user: User, *, inviter: User | None, site: Site, now: datetime
+) -> OutboundMessage:
+    """The invitation: who invited, as what, and the link to choose a password (7 days).
+    Earlier unused invitation links of this user stop working."""
+    signer = links.LinkSigner(site.link_secret)
+    links.retire_unused(session, purpose=LinkPurpose.USER_INVITE, user_id=user.id, now=now)
+    token = links.create(session, signer, purpose=LinkPurpose.USER_INVITE, now=now, user_id=user.id)
+    if user.role is Role.EMPLOYER_PARTNER and user.organisation is not None:
+        scope = user.organisation.name
+    else:
+        scope = ", ".join(p.name for p in user.pathways)
+    subject = f"You are invited to {site.issuer_name}'s badge service"
+    text, html = _render(
+        "user_invited",
+        subject=subject,
+        user_name=user.name,
+        inviter=inviter.name if inviter is not None else site.issuer_name,
+        role=ROLE_NAMES[user.role],
+        scope=scope,
+        link=_link(site, "/account/invitation", token),
+        expires=plain_date(now + links.LIFETIMES[LinkPurpose.USER_INVITE]),
+        issuer_name=site.issuer_name,
+    )
+    return queue_message(
+        session,
+        kind=USER_INVITED,
+        to=user.email,
+        subject=subject,
+        text=text,
+        html=html,
+        user_id=user.id,
+        now=now,
+    )
+
+
+def queue_password_reset(
+    session: Session, user: User, *, site: Site, now: datetime
+) -> OutboundMessage:
+    """The password-reset link (1 hour, single use); earlier unused reset links stop working."""
+    signer = links.LinkSigner(site.link_secret)
+    links.retire_unused(session, purpose=LinkPurpose.PASSWORD_RESET, user_id=user.id, now=now)
+    token = links.create(
+        session, signer, purpose=LinkPurpose.PASSWORD_RESET, now=now, user_id=user.id
+    )
+    subject = "Choose a new password"
+    text, html = _render(
+        "password_reset",
+        subject=subject,
+        user_name=user.name,
+        link=_link(site, "/account/reset", token),
+        minutes=int(links.LIFETIMES[LinkPurpose.PASSWORD_RESET].total_seconds() // 60),
+        issuer_name=site.issuer_name,
+    )
+    return queue_message(
+        session,
+        kind=PASSWORD_RESET,
+        to=user.email,
+        subject=subject,
+        text=text,
+        html=html,
+        user_id=user.id,
+        now=now,
+    )
