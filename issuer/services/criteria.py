@@ -26,6 +26,10 @@ def record_result(
     evidence_url: str | None = None,
     note: str | None = None,
 ) -> CriterionResult:
+    """Record (or change) one result. Raises ``LookupError`` for a criterion the badge does not
+    have, ``ValueError`` for evidence that is not an http(s) link and
+    :class:`permissions.PermissionDenied` when ``actor`` may not record this criterion
+    (see :func:`permissions.can_record_criterion`; ``actor`` None: the command line)."""
     definition = definition_of(badge)
     if definition.criterion(criterion_key) is None:
         raise LookupError(
@@ -34,10 +38,20 @@ def record_result(
         )
     if evidence_url and not evidence_url.startswith(("https://", "http://")):
         raise ValueError(f"evidence must be an http(s) link, got {evidence_url!r}")
+    criterion = definition.criterion(criterion_key)
+    assert criterion is not None  # checked above
     if actor is not None:
         permissions.require(
-            permissions.can_manage_pathway(permissions.Principal.of(actor), student.pathway_id),
-            f"{actor.email} may not record criteria for {student.pathway.name}",
+            permissions.can_record_criterion(
+                permissions.Principal.of(actor),
+                pathway_id=student.pathway_id,
+                employer_id=badge.employer_id,
+                employer_assessed=criterion.employer_assessed,
+            ),
+            f"“{criterion.title}” is assessed by {definition.employer.name}: its partners "
+            "record it"
+            if criterion.employer_assessed
+            else f"{actor.email} may not record criteria for {student.pathway.name}",
         )
     result = session.scalar(
         select(CriterionResult).where(
@@ -55,6 +69,8 @@ def record_result(
     result.met, result.evidence_url, result.note = met, evidence_url, note
     result.recorded_by_id = actor.id if actor is not None else None
     result.recorded_at = now
+    # the employer is the assessor of its criteria, also when entered from the command line
+    result.assessed_by_organisation_id = badge.employer_id if criterion.employer_assessed else None
     session.flush()
     audit.record(
         session,
@@ -68,6 +84,7 @@ def record_result(
             "met": met,
             "previously_met": previous,
             "evidence_url": evidence_url,
+            "assessed_by": criterion.assessed_by,
         },
         now=now,
     )

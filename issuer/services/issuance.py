@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from badge_definitions import BadgeDefinition
 from issuer import eligibility, permissions
 from issuer.credential_builder import build_achievement_credential
-from issuer.models import Award, BadgeDefinitionRecord, CriterionResult, Student, User
+from issuer.models import (
+    Award,
+    BadgeDefinitionRecord,
+    CriterionResult,
+    Organisation,
+    Student,
+    User,
+)
 from issuer.services import audit, status_lists
 from issuer.services.badges import definition_of
 
@@ -168,16 +175,49 @@ def check_eligibility(
 
 
 def _evidence(
-    definition: BadgeDefinition, results: Sequence[CriterionResult], extra_urls: Sequence[str]
+    definition: BadgeDefinition,
+    results: Sequence[CriterionResult],
+    extra_urls: Sequence[str],
+    assessors: Mapping[int, str],
 ) -> list[dict[str, Any]]:
-    """Evidence links only: admins' notes stay in the database (they may describe a minor)."""
-    items = []
+    """Evidence links, and one Evidence entry per employer-assessed criterion naming who
+    assessed it (OB 3.0 §B.1.9 Evidence: ``name``, ``description``, ``genre``; ``id`` is
+    optional). Admins' notes stay in the database (they may describe a minor).
+
+    Why Evidence and not ``credentialSubject.source``: OB 3.0 defines ``source`` as the one
+    Profile that "assessed the achievement on behalf of the issuer", for the whole
+    achievement; here the school assesses most criteria and the employer one, so the assessor
+    is stated per criterion. ``assessors`` maps organisation id to name."""
+    items: list[dict[str, Any]] = []
     for result in results:
         criterion = definition.criterion(result.criterion_key)
-        if result.met and result.evidence_url and criterion is not None:
+        if not result.met or criterion is None:
+            continue
+        if criterion.employer_assessed and result.assessed_by_organisation_id in assessors:
+            assessor = assessors[result.assessed_by_organisation_id]
+            item: dict[str, Any] = {
+                "name": criterion.title,
+                "description": f"Assessed by {assessor} (employer mentor) on "
+                f"{result.recorded_at.date().isoformat()}.",
+                "genre": "Employer assessment",
+            }
+            if result.evidence_url:
+                item = {"id": result.evidence_url, **item}
+            items.append(item)
+        elif result.evidence_url:
             items.append({"id": result.evidence_url, "name": criterion.title})
     items += [{"id": url, "name": "Evidence"} for url in extra_urls]
     return items
+
+
+def _assessors(session: Session, results: Sequence[CriterionResult]) -> dict[int, str]:
+    ids = {r.assessed_by_organisation_id for r in results} - {None}
+    if not ids:
+        return {}
+    return {
+        org.id: org.name
+        for org in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    }
 
 
 def issue_badge(
@@ -219,6 +259,7 @@ def issue_badge(
         raise NotEligible(result)
 
     definition = definition_of(badge)
+    results = criterion_results(session, student, badge)
     slot = status_lists.allocate(session, now=now)
     valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
     valid_until = definition.validity.valid_until(valid_from)
@@ -230,7 +271,7 @@ def issue_badge(
         achievement=achievement(definition, site),
         valid_from=valid_from,
         valid_until=valid_until,
-        evidence=_evidence(definition, criterion_results(session, student, badge), evidence_urls),
+        evidence=_evidence(definition, results, evidence_urls, _assessors(session, results)),
         credential_status=status_lists.credential_status_entry(site.base_url, slot),
         name=definition.name,
     )
