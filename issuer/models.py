@@ -221,9 +221,7 @@ class CriterionResult(Base):
     recorded_at: Mapped[datetime]
     # admin-cohort: set when an employer partner recorded an employer-assessed criterion; the
     # issued credential names this organisation as the assessor.
-    assessed_by_organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id")
-    )
+    assessed_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
 
 
 class StatusList(Base):
@@ -327,6 +325,9 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict[str, Any]]
+    # admin-cohort: the student the event concerns (set by services.audit.record), so a
+    # pathway admin's audit page reads only their students' events
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), index=True)
 
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 

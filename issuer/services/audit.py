@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from issuer.models import AuditEvent, Award, Base, User
+from issuer.models import AuditEvent, Award, Base, CriterionResult, Student, User
 
 COMMAND_LINE = "command line"  # the actor label when no user is signed in (flask commands)
 
@@ -17,6 +17,7 @@ AWARD_REVOKED = "award.revoked"
 CRITERION_RECORDED = "criterion.recorded"
 CERTIFICATION_RECORDED = "certification.recorded"
 STUDENT_CREATED = "student.created"
+STUDENT_UPDATED = "student.updated"
 USER_CREATED = "user.created"
 BADGE_DEFINITION_LOADED = "badge_definition.loaded"
 
@@ -29,6 +30,17 @@ def subject_key(subject: Base) -> tuple[str, str]:
     if identity is None:
         raise ValueError(f"{subject!r} has no id yet: flush it before recording an event")
     return subject.__tablename__, ",".join(str(part) for part in identity)
+
+
+def student_of(subject: Base) -> int | None:
+    """The id of the student an event about ``subject`` concerns, if any."""
+    if isinstance(subject, Student):
+        return subject.id
+    if isinstance(subject, Award):
+        return subject.student_id if subject.student_id is not None else subject.student.id
+    if isinstance(subject, CriterionResult):
+        return subject.student_id
+    return None
 
 
 def record(
@@ -50,6 +62,7 @@ def record(
         subject_type=subject_type,
         subject_id=subject_id,
         details=details,
+        student_id=student_of(subject),
     )
     session.add(event)
     return event

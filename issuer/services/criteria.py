@@ -48,8 +48,7 @@ def record_result(
                 employer_id=badge.employer_id,
                 employer_assessed=criterion.employer_assessed,
             ),
-            f"“{criterion.title}” is assessed by {definition.employer.name}: its partners "
-            "record it"
+            f"“{criterion.title}” is assessed by {definition.employer.name}: its partners record it"
             if criterion.employer_assessed
             else f"{actor.email} may not record criteria for {student.pathway.name}",
         )
@@ -89,3 +88,49 @@ def record_result(
         now=now,
     )
     return result
+
+
+def record_grid(
+    session: Session,
+    *,
+    badge: BadgeDefinitionRecord,
+    cells: dict[tuple[Student, str], bool],
+    actor: User,
+    now: datetime,
+    evidence_urls: dict[str, str] | None = None,
+    notes: dict[str, str] | None = None,
+) -> int:
+    """Record many results at once (the criteria grid): ``cells`` maps (student, criterion
+    key) to met. A cell whose recorded result already says the same is left alone, so
+    re-sending the grid writes nothing twice. ``evidence_urls`` and ``notes`` (by criterion
+    key) go with every cell of that criterion that changes. Returns how many results were
+    recorded; raises as :func:`record_result` (nothing is flushed before every check passed
+    for the cell concerned: the caller rolls back on an exception)."""
+    evidence_urls, notes = evidence_urls or {}, notes or {}
+    ids = {student.id for student, _ in cells}
+    current = {
+        (r.student_id, r.criterion_key): r
+        for r in session.scalars(
+            select(CriterionResult).where(
+                CriterionResult.badge_id == badge.id, CriterionResult.student_id.in_(ids)
+            )
+        )
+    }
+    written = 0
+    for (student, key), met in cells.items():
+        before = current.get((student.id, key))
+        if before is not None and before.met == met and not evidence_urls.get(key):
+            continue
+        record_result(
+            session,
+            student=student,
+            badge=badge,
+            criterion_key=key,
+            met=met,
+            actor=actor,
+            now=now,
+            evidence_url=evidence_urls.get(key) or (before.evidence_url if before else None),
+            note=notes.get(key) or (before.note if before else None),
+        )
+        written += 1
+    return written

@@ -1,5 +1,6 @@
 """Cohort administration: students can be deactivated; an employer-assessed criterion result
-names the organisation that assessed it.
+names the organisation that assessed it; audit events name the student they concern (events
+written before this revision have none: the log is append-only, so it is not back-filled).
 
 Revision ID: 0003_admin_cohort
 Revises: 0002_outbox
@@ -18,6 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("audit_events") as batch:
+        batch.add_column(sa.Column("student_id", sa.Integer(), nullable=True))
+        batch.create_index("ix_audit_events_student_id", ["student_id"])
+        batch.create_foreign_key(
+            "fk_audit_events_student_id_students", "students", ["student_id"], ["id"]
+        )
     with op.batch_alter_table("students") as batch:
         batch.add_column(
             sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
@@ -40,3 +47,7 @@ def downgrade() -> None:
         batch.drop_column("assessed_by_organisation_id")
     with op.batch_alter_table("students") as batch:
         batch.drop_column("active")
+    with op.batch_alter_table("audit_events") as batch:
+        batch.drop_constraint("fk_audit_events_student_id_students", type_="foreignkey")
+        batch.drop_index("ix_audit_events_student_id")
+        batch.drop_column("student_id")

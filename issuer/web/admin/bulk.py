@@ -4,6 +4,7 @@ refreshes itself)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
@@ -21,6 +22,10 @@ TOO_LARGE = (
     f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into smaller "
     f"files (at most {bulk_issuance.MAX_ROWS:,} rows each)."
 )
+
+
+# endpoint -> the page that says "too large" on its own upload form (admin-cohort's uploads)
+UPLOAD_PAGES: dict[str, Callable[..., Any]] = {}
 
 
 def _badges() -> list[BadgeDefinitionRecord]:
@@ -59,6 +64,8 @@ def too_large(error: RequestEntityTooLarge) -> Any:
         and (user.role in access.MANAGERS)
     ):
         return _upload_page(TOO_LARGE, status=413)
+    if request.endpoint in UPLOAD_PAGES and user is not None and user.role in access.MANAGERS:
+        return UPLOAD_PAGES[request.endpoint](**(request.view_args or {}))
     return errors.render(error)
 
 
