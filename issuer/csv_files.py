@@ -42,11 +42,16 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def read_rows(
-    content: bytes, *, required: Sequence[str], optional: Sequence[str] = ()
+    content: bytes,
+    *,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    one_of: Sequence[str] = (),
 ) -> list[tuple[int, dict[str, str]]]:
     """``(line number, {column: trimmed value})`` for each data row (the header is line 1).
 
-    Column names are matched case-insensitively; unknown columns are refused so that a typo
+    Column names are matched case-insensitively; at least one of ``one_of`` (when given) must
+    be present (they count as optional columns); unknown columns are refused so that a typo
     (``emial``) is not silently ignored. Raises :class:`CsvFileError` naming the problem.
     """
     if len(content) > MAX_UPLOAD_BYTES:
@@ -64,9 +69,11 @@ def read_rows(
     missing = [c for c in required if c not in header]
     if missing:
         raise CsvFileError(f"the file needs the column(s) {', '.join(missing)}")
-    unknown = [c for c in header if c not in (*required, *optional)]
+    if one_of and not set(one_of) & set(header):
+        raise CsvFileError(f"the file needs a {' or a '.join(one_of)} column")
+    unknown = [c for c in header if c not in (*required, *one_of, *optional)]
     if unknown:
-        allowed = ", ".join((*required, *optional))
+        allowed = ", ".join((*required, *one_of, *optional))
         raise CsvFileError(f"unknown column(s) {', '.join(unknown)}; the columns are {allowed}")
     if len(set(header)) != len(header):
         raise CsvFileError("a column appears twice in the header")

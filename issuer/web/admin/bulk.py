@@ -12,8 +12,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from issuer import permissions
 from issuer.database import get_session
-from issuer.models import BadgeDefinitionRecord
+from issuer.models import BadgeDefinitionRecord, Student
 from issuer.services import bulk_issuance
 from issuer.web.admin import access, bp, bulk_jobs, context, errors
 
@@ -113,7 +114,34 @@ def bulk_upload() -> Any:
 def bulk_job(token: str) -> str:
     """The preview until the run starts, then its progress."""
     job = _job(token)
-    return render_template("admin/bulk_job.html", job=job, badge=access.badge(job.badge_slug))
+    return render_template(
+        "admin/bulk_job.html",
+        job=job,
+        badge=access.badge(job.badge_slug),
+        issued=_issued(job) if job.state != bulk_jobs.PREVIEWED else [],
+    )
+
+
+def _issued(job: bulk_jobs.Job) -> list[dict[str, Any]]:
+    """The rows issued by the run or before it, each with the student's name (read among the
+    admin's pathways only) and the credential's UUID for the badge page link."""
+    rows = [r for r in job.rows if r.get("credential_id")]
+    ids = {r.get("student_id") for r in rows} - {None}
+    principal = access.principal()
+    names = {
+        s.id: s.name
+        for s in get_session().scalars(select(Student).where(Student.id.in_(ids)))
+        if permissions.can_manage_pathway(principal, s.pathway_id)
+    }
+    return [
+        {
+            "line": r["line"],
+            "name": names.get(r.get("student_id"), r["student_ref"]),
+            "uuid": r["credential_id"].removeprefix("urn:uuid:"),
+            "status": r["status"],
+        }
+        for r in rows
+    ]
 
 
 @bp.post("/bulk/<token>/issue")

@@ -42,7 +42,7 @@ class Job:
     user_id: int
     badge_slug: str
     filename: str
-    rows: list[dict[str, Any]]  # the preview: line, student_ref, status, messages
+    rows: list[dict[str, Any]]  # the preview: line, student_ref, student_id, status, messages
     state: str = PREVIEWED
     mode: str | None = None  # all | valid
     total: int = 0  # rows to issue in this run
@@ -91,6 +91,7 @@ class JobStore:
                 {
                     "line": r.line,
                     "student_ref": r.student_ref,
+                    "student_id": r.student_id,
                     "status": r.status,
                     "messages": r.messages,
                     "credential_id": r.credential_id,
@@ -189,12 +190,16 @@ def _run(app: Flask, job_store: JobStore, job: Job) -> None:
                 now=now,
                 issue_valid_rows=job.mode == "valid",
             )
+            rows = {row["line"]: row for row in job.rows}
             for outcome in outcomes:
                 message = outcome.message
                 if outcome.issued:
                     try:
                         db.commit()
                         job.issued += 1
+                        rows.get(outcome.line, {}).update(
+                            status="done", credential_id=outcome.credential_id
+                        )
                     except OperationalError as exc:  # the commit may or may not have landed
                         db.rollback()
                         message = bulk_issuance.database_lost(exc)
