@@ -38,6 +38,8 @@
       .then(function (status) {
         show(status);
         if (status.state === "running") { window.setTimeout(poll, 1000); }
+        // The run ended while this page watched: load it again for the list of issued badges.
+        else if (section.getAttribute("data-loaded-state") === "running") { window.location.reload(); }
       })
       .catch(function () {
         text.textContent = "Could not fetch the progress; reload the page to see it.";

@@ -107,7 +107,7 @@ def record_grid(
     """Record many results at once (the criteria grid): ``cells`` maps (student, criterion
     key) to met. A cell whose recorded result already says the same is left alone, so
     re-sending the grid writes nothing twice. ``evidence_urls`` and ``notes`` (by criterion
-    key) go with every cell of that criterion that changes. Returns how many results were
+    key) go with the cells of that criterion that change, and only with those. Returns how many results were
     recorded; raises as :func:`record_result` (nothing is flushed before every check passed
     for the cell concerned: the caller rolls back on an exception)."""
     evidence_urls, notes = evidence_urls or {}, notes or {}
@@ -123,8 +123,8 @@ def record_grid(
     written = 0
     for (student, key), met in cells.items():
         before = current.get((student.id, key))
-        if before is not None and before.met == met and not evidence_urls.get(key):
-            continue
+        if before is not None and before.met == met:
+            continue  # unchanged: its own evidence and note stay
         record_result(
             session,
             student=student,

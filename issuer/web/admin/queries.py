@@ -201,3 +201,21 @@ def readiness(rows: list[StudentRow]) -> Readiness:
         not_met=dict(not_met),
         rules=frozenset(blocks),
     )
+
+
+def assessable_pathways(
+    session: Session, badges: list[BadgeDefinitionRecord]
+) -> list[tuple[BadgeDefinitionRecord, Pathway]]:
+    """(badge, pathway) pairs whose employer-assessed criteria a partner of the badges'
+    employer records: the pathways of each badge's sector, for badges that have such
+    criteria."""
+    pairs = []
+    for badge in badges:
+        definition = definition_of(badge)
+        if not any(c.employer_assessed for c in definition.criteria):
+            continue
+        sector = definition.eligibility.sector
+        for pathway in session.scalars(select(Pathway).order_by(Pathway.name)):
+            if pathway.sector.lower() == sector:
+                pairs.append((badge, pathway))
+    return pairs
