@@ -256,7 +256,11 @@ def preview_results(
                 )
                 continue
             before = current.get((student.id, criterion.key))
-            if before is None or before.met != MET_WORDS[word] or url:
+            if (
+                before is None
+                or before.met != MET_WORDS[word]
+                or url not in ("", before.evidence_url)
+            ):
                 row.cells[criterion.key] = MET_WORDS[word]
                 if url:
                     row.evidence[criterion.key] = url
