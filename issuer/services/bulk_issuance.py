@@ -176,6 +176,9 @@ def preview(
         ):
             row.fail(f"{student.name} is in {student.pathway.name}, which you do not manage")
             continue
+        if not student.active:  # admin-cohort: left the pathway (deactivated on the roster)
+            row.fail(f"{ref} is deactivated on the roster; make them active again first")
+            continue
         result = issuance.check_eligibility(session, student=student, badge=badge, now=now)
         holding = [f.message for f in result.failures if f.rule == "already_awarded"]
         if holding:  # not an error: the cohort file may list everyone, holders included

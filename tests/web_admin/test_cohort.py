@@ -387,3 +387,39 @@ def test_every_export_neutralises_formula_cells(web, db, url):
     assert any(cell.startswith(("'@SUM", "'=HYPERLINK")) for cell in cells)
     for cell in cells:
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (url, cell)
+
+
+def test_a_deactivated_student_leaves_the_grid_and_is_not_issued(web, db):
+    web.login(LINCOLN)
+    ana = web.net.students["Ana Chen"]
+    response = web.post(
+        f"/admin/pathways/lincoln-health/students/{ana}/edit",
+        {
+            "name": "Ana Chen",
+            "email": "ana.chen@students.example.org",
+            "graduation_year": "2027",
+            "pathway": "lincoln-health",
+        },
+    )  # fmt: skip  (no "active": unticked)
+    assert response.status_code == 302
+    assert f'name="cells" value="{ana}:' not in web.get(GRID).get_data(as_text=True)
+    dashboard = web.get("/admin/pathways/lincoln-health").get_data(as_text=True)
+    assert 'aria-label="Issue to Ana Chen"' not in dashboard
+    upload = web.post(
+        "/admin/bulk",
+        {"badge": BADGE, "file": (io.BytesIO(b"student_email\nana.chen@students.example.org\n"),
+                                  "c.csv")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    page = web.get(upload.location).get_data(as_text=True)
+    assert "is deactivated on the roster" in page
+
+
+def test_the_student_page_leaves_the_employers_criterion_to_the_employer(web):
+    web.login(LINCOLN)
+    page = web.get(
+        f"/admin/pathways/lincoln-health/students/{web.net.students['Ana Chen']}"
+    ).get_data(as_text=True)
+    assert f'id="assessed-{PCA}"' in page
+    assert f'name="criterion" value="{PCA}"' not in page
+    assert 'name="criterion" value="cpr-bls-certification"' in page
