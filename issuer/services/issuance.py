@@ -181,7 +181,7 @@ def _evidence(
     assessors: Mapping[int, str],
 ) -> list[dict[str, Any]]:
     """Evidence links, and one Evidence entry per employer-assessed criterion naming who
-    assessed it (OB 3.0 §B.1.9 Evidence: ``name``, ``description``, ``genre``; ``id`` is
+    assessed it (the OB 3.0 Evidence class: ``name``, ``description``, ``genre``; ``id`` is
     optional). Admins' notes stay in the database (they may describe a minor).
 
     Why Evidence and not ``credentialSubject.source``: OB 3.0 defines ``source`` as the one
