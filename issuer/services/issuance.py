@@ -20,14 +20,7 @@ from sqlalchemy.orm import Session
 from badge_definitions import BadgeDefinition
 from issuer import eligibility, permissions
 from issuer.credential_builder import build_achievement_credential
-from issuer.models import (
-    Award,
-    BadgeDefinitionRecord,
-    CriterionResult,
-    Organisation,
-    Student,
-    User,
-)
+from issuer.models import Award, BadgeDefinitionRecord, CriterionResult, Student, User
 from issuer.services import audit, status_lists
 from issuer.services.badges import definition_of
 
@@ -175,10 +168,7 @@ def check_eligibility(
 
 
 def _evidence(
-    definition: BadgeDefinition,
-    results: Sequence[CriterionResult],
-    extra_urls: Sequence[str],
-    assessors: Mapping[int, str],
+    definition: BadgeDefinition, results: Sequence[CriterionResult], extra_urls: Sequence[str]
 ) -> list[dict[str, Any]]:
     """Evidence links, and one Evidence entry per employer-assessed criterion naming who
     assessed it (the OB 3.0 Evidence class: ``name``, ``description``, ``genre``; ``id`` is
@@ -187,17 +177,18 @@ def _evidence(
     Why Evidence and not ``credentialSubject.source``: OB 3.0 defines ``source`` as the one
     Profile that "assessed the achievement on behalf of the issuer", for the whole
     achievement; here the school assesses most criteria and the employer one, so the assessor
-    is stated per criterion. ``assessors`` maps organisation id to name."""
+    is stated per criterion. The assessor is the badge's employer (only its partners record
+    these criteria: ``permissions.can_record_criterion``, and ``assessed_by_organisation_id``
+    records it on the result)."""
     items: list[dict[str, Any]] = []
     for result in results:
         criterion = definition.criterion(result.criterion_key)
         if not result.met or criterion is None:
             continue
-        if criterion.employer_assessed and result.assessed_by_organisation_id in assessors:
-            assessor = assessors[result.assessed_by_organisation_id]
+        if criterion.employer_assessed and result.assessed_by_organisation_id is not None:
             item: dict[str, Any] = {
                 "name": criterion.title,
-                "description": f"Assessed by {assessor} (employer mentor) on "
+                "description": f"Assessed by {definition.employer.name} (employer mentor) on "
                 f"{result.recorded_at.date().isoformat()}.",
                 "genre": "Employer assessment",
             }
@@ -210,14 +201,35 @@ def _evidence(
     return items
 
 
-def _assessors(session: Session, results: Sequence[CriterionResult]) -> dict[int, str]:
-    ids = {r.assessed_by_organisation_id for r in results} - {None}
-    if not ids:
-        return {}
-    return {
-        org.id: org.name
-        for org in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
-    }
+def unsigned_credential(
+    *,
+    student: Student,
+    definition: BadgeDefinition,
+    results: Sequence[CriterionResult],
+    site: IssuerSite,
+    issuer_did: str,
+    slot: status_lists.Slot,
+    now: datetime,
+    evidence_urls: Sequence[str] = (),
+) -> tuple[dict[str, Any], datetime | None]:
+    """The OpenBadgeCredential for ``student`` holding status-list ``slot``, not yet signed,
+    and its ``validUntil`` (None: no expiry). Pure: single and bulk issuance both build here,
+    so a credential reads the same whichever path issued it."""
+    valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
+    valid_until = definition.validity.valid_until(valid_from)
+    credential = build_achievement_credential(
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        issuer=site.issuer_profile(issuer_did),
+        recipient_email=student.email,
+        recipient_salt=student.identity_salt,
+        achievement=achievement(definition, site),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        evidence=_evidence(definition, results, evidence_urls),  # pure: no lookups
+        credential_status=status_lists.credential_status_entry(site.base_url, slot),
+        name=definition.name,
+    )
+    return credential, valid_until
 
 
 def issue_badge(
@@ -259,21 +271,16 @@ def issue_badge(
         raise NotEligible(result)
 
     definition = definition_of(badge)
-    results = criterion_results(session, student, badge)
     slot = status_lists.allocate(session, now=now)
-    valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
-    valid_until = definition.validity.valid_until(valid_from)
-    credential = build_achievement_credential(
-        credential_id=f"urn:uuid:{uuid.uuid4()}",
-        issuer=site.issuer_profile(signer.issuer_did),
-        recipient_email=student.email,
-        recipient_salt=student.identity_salt,
-        achievement=achievement(definition, site),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        evidence=_evidence(definition, results, evidence_urls, _assessors(session, results)),
-        credential_status=status_lists.credential_status_entry(site.base_url, slot),
-        name=definition.name,
+    credential, valid_until = unsigned_credential(
+        student=student,
+        definition=definition,
+        results=criterion_results(session, student, badge),
+        site=site,
+        issuer_did=signer.issuer_did,
+        slot=slot,
+        now=now,
+        evidence_urls=evidence_urls,
     )
     signed = signer.sign_ldp(credential)
     jwt = signer.sign_jwt(credential)
