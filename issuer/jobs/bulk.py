@@ -259,6 +259,21 @@ def rows(
     return list(session.scalars(query.order_by(BulkJobRow.line).limit(limit)))
 
 
+def _pending_rows(session: Session, job_id: int, chunk_no: int) -> list[BulkJobRow]:
+    """The chunk's rows not processed yet, in file order."""
+    return list(
+        session.scalars(
+            select(BulkJobRow)
+            .where(
+                BulkJobRow.job_id == job_id,
+                BulkJobRow.chunk_no == chunk_no,
+                BulkJobRow.outcome.is_(None),
+            )
+            .order_by(BulkJobRow.line)
+        )
+    )
+
+
 def _scoped_students(session: Session, actor: User | None, refs: list[str]) -> list[Student]:
     """Students named by ``refs`` (emails or ASCII-digit ids), only from pathways the actor
     manages: the scope is part of the query, so nobody else's student is ever read."""
@@ -328,15 +343,9 @@ def _plan(session: Session, job: BulkJob, pending: list[BulkJobRow], now: dateti
             plan.done.append((row, FAILED, None, "the same student is on an earlier line"))
             continue
         taken.add(student.id)
-        pathway = student.pathway
         verdict = eligibility.check(
             student_name=student.name,
-            pathway=eligibility.PathwayFacts(
-                name=pathway.name,
-                sector=pathway.sector,
-                certification_level=str(pathway.certification_level),
-                certification_expires_on=pathway.certification_expires_on,
-            ),
+            pathway=eligibility.PathwayFacts.of(student.pathway),
             badge=definition,
             criteria_met={r.criterion_key: r.met for r in results.get(student.id, [])},
             held_awards=held.get(student.id, []),
@@ -409,18 +418,7 @@ def _run_chunk_once(
         raise LookupError(f"no chunk {chunk_no} of bulk job {job_id}")
     if chunk.done:
         return
-    pending = list(
-        session.scalars(
-            select(BulkJobRow)
-            .where(
-                BulkJobRow.job_id == job_id,
-                BulkJobRow.chunk_no == chunk_no,
-                BulkJobRow.outcome.is_(None),
-            )
-            .order_by(BulkJobRow.line)
-        )
-    )
-    plan = _plan(session, job, pending, now)
+    plan = _plan(session, job, _pending_rows(session, job_id, chunk_no), now)
     chunk.attempts += 1
     chunk.heartbeat_at = datetime.now(UTC)
     block = _reserve_block(session, chunk, len(plan.issue), now) if plan.issue else None
@@ -564,18 +562,7 @@ def check(session: Session, job: BulkJob, *, now: datetime, row_limit: int = 0) 
         or 0
     )
     for chunk_no in pending_chunks(session, job):
-        pending = list(
-            session.scalars(
-                select(BulkJobRow)
-                .where(
-                    BulkJobRow.job_id == job.id,
-                    BulkJobRow.chunk_no == chunk_no,
-                    BulkJobRow.outcome.is_(None),
-                )
-                .order_by(BulkJobRow.line)
-            )
-        )
-        plan = _plan(session, job, pending, now)
+        plan = _plan(session, job, _pending_rows(session, job.id, chunk_no), now)
         to_issue += len(plan.issue)
         for row, outcome, _credential_id, message in plan.done:
             if outcome == FAILED:

@@ -3,7 +3,6 @@ resumed with the same file: every row is issued exactly once and no status bit i
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from sqlalchemy import func, select, text
 from issuer.models import Award
 from issuer.services import bulk_issuance, revocation
 from keys.store import KeyStore
-from tests.faults.conftest import assert_status_lists_consistent, on_postgres
+from tests.faults.conftest import assert_status_lists_consistent, cli_environment, on_postgres
 from tests.issuer.conftest import BADGE, SITE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,20 +96,6 @@ def test_a_dropped_connection_fails_one_row_and_the_rerun_issues_it_once(
     assert_status_lists_consistent(world.session)
 
 
-def _cli_environment(database_url: str, keys_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "BADGES_ENV": "test",
-        "BADGES_DATABASE_URL": database_url,
-        "BADGES_KEYS_DIR": str(keys_dir),
-        "BADGES_KEY_SCRYPT_N": str(2**10),
-        "BADGES_PUBLIC_BASE_URL": SITE.base_url,
-        "BADGES_ISSUER_DOMAIN": "badges.example.org",
-        "BADGES_LOAD_BADGES_ON_START": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
 @pytest.mark.parametrize(
     ("moment", "commits_before_death"),
     [("after-commit", 6), ("mid-row", 7)],
@@ -132,7 +117,7 @@ def test_a_killed_bulk_issue_resumes_with_the_same_command(
     KeyStore(tmp_path / "keys", "dev-only-key-passphrase", scrypt_n=2**10).generate(
         ("Ed25519", "P-256")
     )
-    environment = _cli_environment(database_url, tmp_path / "keys")
+    environment = cli_environment(database_url, tmp_path / "keys")
     command = ["awards", "bulk-issue", str(csv_file), "--badge", BADGE, "--issue-valid-rows",
                "--chunk-size", "2", "--processes", "1"]  # fmt: skip
 

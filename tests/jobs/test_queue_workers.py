@@ -32,8 +32,8 @@ from issuer.models import Award, CriterionResult, Role, Student
 from issuer.recipients import new_identity_salt
 from issuer.services import users
 from keys.store import KeyStore
-from tests.faults.conftest import assert_status_lists_consistent, on_postgres
-from tests.issuer.conftest import CRITERIA, SITE
+from tests.faults.conftest import assert_status_lists_consistent, cli_environment, on_postgres
+from tests.issuer.conftest import CRITERIA
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("JOBS_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -96,19 +96,13 @@ def _cohort(world: Any, size: int) -> bytes:
 
 
 def _environment(database_url: str, keys_dir: Path, queue_name: str) -> dict[str, str]:
+    """The command-line environment of the fault tests, plus the broker and this test's queue;
+    the keys the test config seals with the development passphrase are generated first."""
     KeyStore(keys_dir, "dev-only-key-passphrase", scrypt_n=2**10).generate(("Ed25519", "P-256"))
     return {
-        **os.environ,
-        "BADGES_ENV": "test",
-        "BADGES_DATABASE_URL": database_url,
-        "BADGES_KEYS_DIR": str(keys_dir),
-        "BADGES_KEY_SCRYPT_N": str(2**10),
-        "BADGES_PUBLIC_BASE_URL": SITE.base_url,
-        "BADGES_ISSUER_DOMAIN": "badges.example.org",
-        "BADGES_LOAD_BADGES_ON_START": "false",
+        **cli_environment(database_url, keys_dir),
         "BADGES_JOBS_BROKER_URL": BROKER,
         "BADGES_JOBS_QUEUE_NAME": queue_name,
-        "PYTHONPATH": str(ROOT),
     }
 
 

@@ -3,7 +3,7 @@ names the organisation that assessed it; audit events name the student they conc
 written before this revision have none: the log is append-only, so it is not back-filled).
 
 Revision ID: 0003_admin_cohort
-Revises: 0003_scale
+Revises: 0003_student_wallets
 Create Date: 2026-11-29 23:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_admin_cohort"
-down_revision: str | None = "0003_scale"
+down_revision: str | None = "0003_student_wallets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
