@@ -76,5 +76,7 @@ def _verification_context(app: Flask) -> VerificationContext:
         get_session, issuer_id=signer.issuer_did, base_url=base_url
     )
     return VerificationContext(
-        resolver=ChainResolver(*resolvers), limits=InputLimits.from_config(app.config)
+        resolver=ChainResolver(*resolvers),
+        limits=InputLimits.from_config(app.config),
+        work_budget_seconds=float(app.config["VERIFY_WORK_BUDGET_SECONDS"]),
     )
