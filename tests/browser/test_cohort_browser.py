@@ -67,6 +67,7 @@ def net(live_server) -> Network:
 
 def fits(page, width: int) -> None:
     """The page is no wider than the viewport (tables scroll inside their own box)."""
+    page.wait_for_load_state("load")  # the stylesheet applied: a loaded machine may lag
     wide = """() => Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.cohort-scroll')).map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)"""
     assert page.evaluate("document.documentElement.scrollWidth") <= width, (
         page.url,
@@ -226,6 +227,7 @@ def test_a_pathway_admin_takes_an_empty_pathway_to_30_badges(
 
         # The audit log shows what happened, newest first.
         page.get_by_role("link", name="Audit log").first.click()
+        page.locator("#audit-events").wait_for()
         assert page.locator("#audit-events").get_by_text("Revoked a badge").count() == 2
         fits(page, width)
         screenshot(page, f"{width}-07-audit")
