@@ -5,6 +5,7 @@ can both read it.
 """
 
 from badge_definitions.loader import (
+    ASSESSORS,
     CERTIFICATION_LEVELS,
     DEFINITIONS_DIR,
     Alignment,
@@ -26,6 +27,7 @@ from badge_definitions.loader import (
 )
 
 __all__ = [
+    "ASSESSORS",
     "CERTIFICATION_LEVELS",
     "DEFINITIONS_DIR",
     "Alignment",

@@ -19,6 +19,7 @@ import yaml
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent
 CERTIFICATION_LEVELS = ("candidate", "silver", "gold")  # lowest to highest
+ASSESSORS = ("school", "employer")  # who records a criterion's result
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -44,6 +45,11 @@ class Criterion:
     title: str
     description: str
     evidence: str | None = None
+    assessed_by: str = "school"  # school (pathway staff) | employer (the employer's partners)
+
+    @property
+    def employer_assessed(self) -> bool:
+        return self.assessed_by == "employer"
 
 
 @dataclass(frozen=True)
@@ -232,7 +238,13 @@ def _criterion(f: _Fields) -> Criterion:
         title=f.get("title", str),
         description=f.get("description", str),
         evidence=f.get("evidence", str, required=False),
+        assessed_by=f.get("assessed_by", str, required=False, default="school"),
     )
+    if criterion.assessed_by not in ASSESSORS:
+        f.error(
+            f.key_path("assessed_by"),
+            f"{criterion.assessed_by!r} must be one of {', '.join(ASSESSORS)}",
+        )
     f.done()
     return criterion
 

@@ -521,15 +521,28 @@ def _print_logins() -> None:
         click.echo(f"  {login.role:<17} {login.email:<34} {login.password:<22} ({login.scope})")
 
 
+def _demo_prerequisites() -> CredentialSigner:
+    """What demo data needs, done if missing: the schema at head, development keys, the badge
+    definitions (so ``demo seed`` on a new database works as ``demo run`` does)."""
+    upgrade(get_engine())
+    signer = current_signer()
+    for record in signer.key_store.generate():
+        click.echo(f"Created development {record.key_type} key {signer.issuer_did}#{record.id}")
+    badges.load_all(get_session(), now=_now())
+    return signer
+
+
 @demo_cli.command("seed")
 @_explained
 def seed_command() -> None:
-    """Add the demo network (pathways, students, awards, sign-ins) unless already there."""
+    """Add the demo network (pathways, students, awards, sign-ins) unless already there;
+    brings the database to the latest schema and creates development keys first if needed."""
     from issuer import demo
 
     _refuse_in_production()
+    signer = _demo_prerequisites()
     session = get_session()
-    created = demo.seed(session, signer=current_signer(), site=current_site(), now=_now())
+    created = demo.seed(session, signer=signer, site=current_site(), now=_now())
     session.commit()
     click.echo("Demo data added." if created else "Demo data already present.")
     _print_logins()
@@ -544,12 +557,8 @@ def run_command(host: str, port: int) -> None:
     from issuer import demo
 
     _refuse_in_production()
-    upgrade(get_engine())
-    signer = current_signer()
-    for record in signer.key_store.generate():
-        click.echo(f"Created development {record.key_type} key {signer.issuer_did}#{record.id}")
+    signer = _demo_prerequisites()
     session = get_session()
-    badges.load_all(session, now=_now())
     created = demo.seed(session, signer=signer, site=current_site(), now=_now())
     session.commit()
     session.close()

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -172,6 +173,9 @@ class Student(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)  # lower-case, trimmed
     graduation_year: Mapped[int]
     name_display_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # admin-cohort: a deactivated student (left the pathway) keeps their awards and history
+    # but is no longer listed for criteria or issuance.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     identity_salt: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
@@ -215,6 +219,9 @@ class CriterionResult(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
+    # admin-cohort: set when an employer partner recorded an employer-assessed criterion; the
+    # issued credential names this organisation as the assessor.
+    assessed_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
 
 
 class StatusList(Base):
@@ -333,6 +340,9 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict[str, Any]]
+    # admin-cohort: the student the event concerns (set by services.audit.record), so a
+    # pathway admin's audit page reads only their students' events
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), index=True)
 
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 

@@ -2,7 +2,8 @@
 
 - ``alliance_admin``: everything.
 - ``pathway_admin``: students, criteria, issuing and revoking for *their* pathways only.
-- ``employer_partner``: reads the criteria and awards of the badges their organisation backs.
+- ``employer_partner``: reads the criteria and awards of the badges their organisation backs,
+  and records the criteria those badges mark as employer-assessed.
 A deactivated user may do nothing.
 """
 
@@ -69,6 +70,20 @@ def can_view_badge(principal: Principal, employer_id: int) -> bool:
     if principal.role in (ALLIANCE_ADMIN, PATHWAY_ADMIN):
         return True
     return principal.role == EMPLOYER_PARTNER and principal.organisation_id == employer_id
+
+
+def can_record_criterion(
+    principal: Principal, *, pathway_id: int, employer_id: int, employer_assessed: bool
+) -> bool:
+    """Record a student's result on one criterion. The school's staff (pathway admins of the
+    student's pathway, the Alliance) record school-assessed criteria; the partners of the
+    employer that backs the badge record the criteria the definition marks ``assessed_by:
+    employer``, and only they do (the credential names the employer as the assessor)."""
+    if not principal.active:
+        return False
+    if employer_assessed:
+        return principal.role == EMPLOYER_PARTNER and principal.organisation_id == employer_id
+    return can_manage_pathway(principal, pathway_id)
 
 
 def can_administer(principal: Principal) -> bool:

@@ -53,6 +53,7 @@ from issuer.services.bulk_issuance import BulkFileError
 CHUNK_SIZE = 500  # rows per queue message: ~0.5-1 s of signing, one commit
 INSERT_BATCH = 5_000  # rows per INSERT while reading the file
 ISSUED, SKIPPED, FAILED = "issued", "skipped", "failed"
+FROM_THIS_FILE = "already issued from this file"  # a SKIPPED row's message; other skips: holders
 QUEUED, RUNNING, FINISHED = "queued", "running", "finished"
 
 
@@ -338,7 +339,7 @@ def _plan(session: Session, job: BulkJob, pending: list[BulkJobRow], now: dateti
             plan.done.append((row, FAILED, None, f"no student {row.student_ref}{where}"))
             continue
         if (credential_id := existing.get(keys[row.id])) is not None:
-            plan.done.append((row, SKIPPED, credential_id, "already issued from this file"))
+            plan.done.append((row, SKIPPED, credential_id, FROM_THIS_FILE))
             continue
         if student.id in taken:
             plan.done.append((row, FAILED, None, "the same student is on an earlier line"))
@@ -352,7 +353,13 @@ def _plan(session: Session, job: BulkJob, pending: list[BulkJobRow], now: dateti
             held_awards=held.get(student.id, []),
             now=now,
         )
-        if verdict.eligible:
+        holding = [f.message for f in verdict.failures if f.rule == "already_awarded"]
+        if not student.active:  # admin-cohort: deactivated on the roster (left the pathway)
+            plan.done.append((row, FAILED, None, "deactivated on the roster"))
+        elif holding:  # admin-cohort (#12): a holder is skipped, not an error
+            active = [a for a in held.get(student.id, []) if a.is_active(now)]
+            plan.done.append((row, SKIPPED, active[-1].credential_id, holding[0]))
+        elif verdict.eligible:
             plan.issue.append((row, student, results.get(student.id, [])))
         else:
             plan.done.append((row, FAILED, None, " ".join(verdict.messages)))
@@ -515,6 +522,7 @@ def _audit_row(
             "status_list_index": award["status_list_index"],
             "valid_until": valid_until.isoformat() if valid_until else None,
         },
+        "student_id": award["student_id"],  # as audit.record sets it: scopes the audit pages
     }
 
 
@@ -529,7 +537,7 @@ class RowProblem:
 class PreviewRow:
     line: int
     student_ref: str
-    status: str  # ready | done | error
+    status: str  # ready | done | holds | error
     message: str | None = None
 
 
@@ -542,11 +550,12 @@ class JobCheck:
     already_issued: int
     failed: list[RowProblem]
     rows: list[PreviewRow] = field(default_factory=list)
+    holding: int = 0  # students who already hold an active award: skipped, not errors
 
 
 def check(session: Session, job: BulkJob, *, now: datetime, row_limit: int = 0) -> JobCheck:
     """Check every row not yet processed, chunk by chunk (read-only; the caller rolls back)."""
-    to_issue = already = 0
+    to_issue = already = holding = 0
     preview: list[PreviewRow] = []
     failed = [
         RowProblem(row.line, row.student_ref, row.message or "")
@@ -570,12 +579,14 @@ def check(session: Session, job: BulkJob, *, now: datetime, row_limit: int = 0) 
         for row, outcome, _credential_id, message in plan.done:
             if outcome == FAILED:
                 failed.append(RowProblem(row.line, row.student_ref, message))
-            else:
+            elif message == FROM_THIS_FILE:
                 already += 1
+            else:
+                holding += 1
         if len(preview) < row_limit:
             preview += [PreviewRow(row.line, row.student_ref, "ready") for row, *_ in plan.issue]
             preview += [
-                PreviewRow(row.line, row.student_ref, "error" if outcome == FAILED else "done", msg)
+                PreviewRow(row.line, row.student_ref, _preview_status(outcome, msg), msg)
                 for row, outcome, _id, msg in plan.done
             ]
     failed.sort(key=lambda problem: problem.line)
@@ -587,4 +598,10 @@ def check(session: Session, job: BulkJob, *, now: datetime, row_limit: int = 0) 
             if p.line not in shown
         ]
         preview = sorted(preview + early, key=lambda row: row.line)[:row_limit]
-    return JobCheck(to_issue, already, failed, preview)
+    return JobCheck(to_issue, already, failed, preview, holding)
+
+
+def _preview_status(outcome: str, message: str | None) -> str:
+    if outcome == FAILED:
+        return "error"
+    return "done" if message == FROM_THIS_FILE else "holds"

@@ -39,6 +39,7 @@ from issuer.services import issuance, scope
 
 MAX_ROWS = 10_000
 READY, DONE, ERROR = "ready", "done", "error"
+HOLDS = "holds"  # the student already holds an active award of the badge: nothing to do
 
 
 class BulkFileError(ValueError):
@@ -56,7 +57,7 @@ class RowPlan:
     idempotency_key: str
     evidence_url: str | None = None
     student_id: int | None = None
-    status: str = READY  # ready | done | error
+    status: str = READY  # ready | done | holds | error
     messages: list[str] = field(default_factory=list)
     credential_id: str | None = None  # when done
 
@@ -189,7 +190,14 @@ def preview(
         if done is not None:
             row.status, row.credential_id = DONE, done.credential_id
             continue
+        if not student.active:  # admin-cohort: left the pathway (deactivated on the roster)
+            row.fail(f"{ref} is deactivated on the roster; make them active again first")
+            continue
         result = issuance.check_eligibility(session, student=student, badge=badge, now=now)
+        holding = [f.message for f in result.failures if f.rule == "already_awarded"]
+        if holding:  # not an error: the cohort file may list everyone, holders included
+            row.status, row.messages = HOLDS, holding
+            continue
         for message in result.messages:
             row.fail(message)
     return plan

@@ -167,11 +167,32 @@ def check_eligibility(
 def _evidence(
     definition: BadgeDefinition, results: Sequence[CriterionResult], extra_urls: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """Evidence links only: admins' notes stay in the database (they may describe a minor)."""
-    items = []
+    """Evidence links, and one Evidence entry per employer-assessed criterion naming who
+    assessed it (the OB 3.0 Evidence class: ``name``, ``description``, ``genre``; ``id`` is
+    optional). Admins' notes stay in the database (they may describe a minor).
+
+    Why Evidence and not ``credentialSubject.source``: OB 3.0 defines ``source`` as the one
+    Profile that "assessed the achievement on behalf of the issuer", for the whole
+    achievement; here the school assesses most criteria and the employer one, so the assessor
+    is stated per criterion. The assessor is the badge's employer (only its partners record
+    these criteria: ``permissions.can_record_criterion``, and ``assessed_by_organisation_id``
+    records it on the result)."""
+    items: list[dict[str, Any]] = []
     for result in results:
         criterion = definition.criterion(result.criterion_key)
-        if result.met and result.evidence_url and criterion is not None:
+        if not result.met or criterion is None:
+            continue
+        if criterion.employer_assessed and result.assessed_by_organisation_id is not None:
+            item: dict[str, Any] = {
+                "name": criterion.title,
+                "description": f"Assessed by {definition.employer.name} (employer mentor) on "
+                f"{result.recorded_at.date().isoformat()}.",
+                "genre": "Employer assessment",
+            }
+            if result.evidence_url:
+                item = {"id": result.evidence_url, **item}
+            items.append(item)
+        elif result.evidence_url:
             items.append({"id": result.evidence_url, "name": criterion.title})
     items += [{"id": url, "name": "Evidence"} for url in extra_urls]
     return items
@@ -201,7 +222,7 @@ def unsigned_credential(
         achievement=achievement(definition, site),
         valid_from=valid_from,
         valid_until=valid_until,
-        evidence=_evidence(definition, results, evidence_urls),
+        evidence=_evidence(definition, results, evidence_urls),  # pure: no lookups
         credential_status=status_lists.credential_status_entry(site.base_url, slot),
         name=definition.name,
     )

@@ -85,15 +85,17 @@ def test_preview_reports_each_row_in_plain_words(world, cohort):
         in (by_line[5].messages[0])
     )
     assert by_line[6].messages == ["Maria Lopez is already on line 2"]
+    # issue #12: a holder is not an error (it does not block "issue all")
+    assert by_line[7].status == bulk_issuance.HOLDS
     assert "Kim Ngo already holds an active Health Care Industry Badge" in by_line[7].messages[0]
     assert by_line[8].messages == ["evidence_url 'ftp://nope' is not an http(s) link"]
-    assert (plan.count("ready"), plan.count("error")) == (2, 5)
+    assert (plan.count("ready"), plan.count("error"), plan.count("holds")) == (2, 4, 1)
     assert awards(world) == 1  # a preview issues nothing
 
 
 def test_a_file_with_errors_is_refused_unless_valid_rows_are_chosen(world, cohort, fake_signer):
     plan = preview(world, cohort[1])
-    with pytest.raises(bulk_issuance.BulkRefused, match="5 row"):
+    with pytest.raises(bulk_issuance.BulkRefused, match="4 row"):
         run(world, plan, fake_signer)
     assert awards(world) == 1
 

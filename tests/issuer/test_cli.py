@@ -43,8 +43,8 @@ def scalar(app, statement):
 
 
 def test_badge_definitions_are_loaded_on_start_and_reloading_changes_nothing(app, cli):
-    assert scalar(app, select(BadgeDefinitionRecord.version)) == 2
-    assert cli("badges", "load") == f"{BADGE} version 2: unchanged\n"
+    assert scalar(app, select(BadgeDefinitionRecord.version)) == 3
+    assert cli("badges", "load") == f"{BADGE} version 3: unchanged\n"
 
 
 def test_a_pathway_from_creation_to_an_issued_and_revoked_badge(app, cli, tmp_path):
@@ -231,6 +231,26 @@ def test_demo_seed_is_idempotent_and_prints_the_sign_ins(app, cli):
         )
         == 3
     )
+
+
+def test_demo_seed_on_a_new_database_does_its_prerequisites(tmp_path):
+    """Issue #12: `demo seed` on a new database stopped with "no such table", then "no current
+    Ed25519 key". It now migrates, creates development keys and loads the badges first."""
+    from wsgi import create_app
+
+    fresh = create_app(
+        {
+            "ENV_NAME": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite'}",
+            "KEYS_DIR": str(tmp_path / "keys"),
+            "KEY_SCRYPT_N": 2**10,
+        }
+    )
+    result = fresh.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data added." in result.output
+    assert "Created development Ed25519 key" in result.output
+    assert scalar(fresh, select(func.count()).select_from(Award)) == 3
 
 
 def test_jobs_are_listed_explained_and_a_stopped_one_resumed_from_the_command_line(

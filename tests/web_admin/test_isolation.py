@@ -33,6 +33,16 @@ CRITERION = {
 }
 CERTIFY = {"level": "gold", "awarded_on": "2026-01-05"}
 INVITE = {"name": "New Person", "email": "new.person@example.org", "role": "alliance_admin"}
+STUDENT_EDIT = {
+    "name": "Maria Lopez",
+    "email": "maria.lopez@students.example.org",
+    "graduation_year": "2027",
+    "pathway": "oak-health",
+    "active": "y",
+    "name_display_consent": "y",
+}
+ROSTER = "name,email,graduation_year\nNew Student,new.student@students.example.org,2027\n"
+RESULTS = "student_email,hipaa-privacy-training\nmaria.lopez@students.example.org,not met\n"
 MANAGER_ONLY = {LINCOLN: 404, PARTNER: 403, OAKLAND: 200}
 ROUTES = [
     Route("GET", "/admin/pathways/oak-health", MANAGER_ONLY),
@@ -102,6 +112,92 @@ ROUTES = [
     Route("POST", "/admin/people/{user}/disable", {LINCOLN: 403, OAKLAND: 403, PARTNER: 403}),
     Route("POST", "/admin/people/{user}/enable", {LINCOLN: 403, OAKLAND: 403, PARTNER: 403}),
     Route("POST", "/admin/people/{user}/invite", {LINCOLN: 403, OAKLAND: 403, PARTNER: 403}),
+    # admin-cohort (issue #12): roster, criteria grid, results CSV, bulk revoke, exports, audit
+    Route("GET", "/admin/pathways/oak-health/students", MANAGER_ONLY),
+    Route(
+        "POST",
+        "/admin/pathways/oak-health/students",
+        {LINCOLN: 404, PARTNER: 403},
+        {"name": "New One", "email": "new.one@students.example.org", "graduation_year": "2027"},
+    ),
+    Route("GET", "/admin/pathways/oak-health/students/{maria}/edit", MANAGER_ONLY),
+    Route(
+        "GET",
+        "/admin/pathways/lincoln-health/students/{maria}/edit",  # mixed: not their student
+        {LINCOLN: 404, PARTNER: 403, OAKLAND: 404, ALLIANCE: 404},
+    ),
+    Route(
+        "POST",
+        "/admin/pathways/oak-health/students/{maria}/edit",
+        {LINCOLN: 404, PARTNER: 403},
+        STUDENT_EDIT,
+    ),
+    Route(
+        "POST",
+        "/admin/pathways/lincoln-health/students/{maria}/edit",
+        {LINCOLN: 404, PARTNER: 403, OAKLAND: 404, ALLIANCE: 404},
+        STUDENT_EDIT,
+    ),
+    Route("GET", "/admin/pathways/oak-health/roster-template.csv", MANAGER_ONLY),
+    Route("GET", "/admin/pathways/oak-health/roster.csv", MANAGER_ONLY),
+    Route("POST", "/admin/pathways/oak-health/roster/preview", {LINCOLN: 404, PARTNER: 403}),
+    Route(
+        "POST",
+        "/admin/pathways/oak-health/roster/import",
+        {LINCOLN: 404, PARTNER: 403},
+        {"content": ROSTER},
+    ),
+    Route(
+        "GET",
+        "/admin/pathways/oak-health/criteria",
+        {LINCOLN: 404, OTHER_PARTNER: 404, PARTNER: 200, OAKLAND: 200},
+    ),
+    Route(
+        "GET",
+        "/admin/pathways/delta-eng/criteria",  # no badge of Sutter's for engineering
+        {LINCOLN: 404, PARTNER: 404, OAKLAND: 404, ALLIANCE: 404},
+    ),
+    Route(
+        "POST",
+        "/admin/pathways/oak-health/criteria",
+        {LINCOLN: 404, OTHER_PARTNER: 404, PARTNER: 422},  # not the partner's column
+        {"badge": "health-care-industry-badge", "set": "column:cpr-bls-certification"},
+    ),
+    Route(
+        "POST",
+        "/admin/pathways/oak-health/criteria",
+        {LINCOLN: 404, OTHER_PARTNER: 404, OAKLAND: 422},  # the employer's column
+        {"badge": "health-care-industry-badge", "set": "column:patient-communication-assessment"},
+    ),
+    Route("GET", "/admin/pathways/oak-health/criteria.csv", MANAGER_ONLY),
+    Route("POST", "/admin/pathways/oak-health/criteria/preview", {LINCOLN: 404, PARTNER: 403}),
+    Route(
+        "POST",
+        "/admin/pathways/oak-health/criteria/import",
+        {LINCOLN: 404, PARTNER: 403},
+        {"badge": "health-care-industry-badge", "content": RESULTS},
+    ),
+    Route(
+        "POST",
+        "/admin/pathways/oak-health/revoke",
+        {LINCOLN: 404, PARTNER: 403},
+        {"award": "{award}"},
+    ),
+    Route(
+        "POST",
+        "/admin/pathways/oak-health/revoke/confirm",
+        {LINCOLN: 404, PARTNER: 403},
+        {"award": "{award}", "reason": "testing who may revoke"},
+    ),
+    Route(
+        "POST",
+        "/admin/pathways/lincoln-health/revoke/confirm",  # mixed: another pathway's award
+        {LINCOLN: 422, PARTNER: 403, OAKLAND: 404, ALLIANCE: 422},
+        {"award": "{award}", "reason": "testing who may revoke"},
+    ),
+    Route("GET", "/admin/pathways/oak-health/awards.csv", MANAGER_ONLY),
+    Route("GET", "/admin/audit", {PARTNER: 403, LINCOLN: 200, OAKLAND: 200}),
+    Route("GET", "/admin/audit.csv", {PARTNER: 403, LINCOLN: 200}),
 ]
 
 
@@ -136,22 +232,23 @@ def _counts(db) -> tuple[int, int, int]:
 def test_route_refuses_who_may_not_use_it(web, db, route: Route):
     net: Network = web.net
     token = _upload_as_alliance(web) if "{token}" in route.path else ""
-    path = route.path.format(
-        maria=net.students["Maria Lopez"],
-        award=net.award_ids["Maria Lopez"],
-        token=token,
-        user=db.scalar(select(User.id).where(User.email == OTHER_PARTNER)),
-        message=db.scalar(
+    ids = {
+        "maria": net.students["Maria Lopez"],
+        "award": net.award_ids["Maria Lopez"],
+        "user": db.scalar(select(User.id).where(User.email == OTHER_PARTNER)),
+        "message": db.scalar(
             select(OutboundMessage.id).where(
                 OutboundMessage.award_id == net.award_ids["Maria Lopez"]
             )
         ),
-    )
+    }
+    path = route.path.format(token=token, **ids)
+    data = {k: v.format(**ids) if isinstance(v, str) else v for k, v in route.data.items()}
 
     def call() -> Any:
         if route.method == "GET":
             return web.get(path)
-        return web.post(path, dict(route.data))
+        return web.post(path, dict(data))
 
     anonymous = call()
     assert anonymous.status_code == 302 and "/login" in anonymous.location

@@ -14,11 +14,15 @@ errors.register(bp)
 # The view modules attach their routes to ``bp``.
 from issuer.web.admin import (  # noqa: E402
     alliance,  # noqa: F401
+    audit_log,  # noqa: F401
     awards,  # noqa: F401
     bulk,  # noqa: F401
+    cohort_awards,  # noqa: F401
     dashboard,  # noqa: F401
     deliveries,  # noqa: F401
     employer,  # noqa: F401
+    grid,  # noqa: F401
     pathways,  # noqa: F401
     people,  # noqa: F401
+    roster,  # noqa: F401
 )

@@ -15,6 +15,7 @@ from issuer import permissions
 from issuer.database import get_session
 from issuer.models import Award, BadgeDefinitionRecord, Pathway, Role, Student, User
 from issuer.services import scope
+from issuer.services.badges import definition_of
 from issuer.web.auth import login_required as signed_in
 
 NOT_YOURS = "There is no such page among the pathways you manage."
@@ -98,3 +99,21 @@ def employer_view_badge(slug: str) -> BadgeDefinitionRecord:
             description="You can only see the badges your organisation backs.",
         )
     return record
+
+
+def assessing_pathway(slug: str, record: BadgeDefinitionRecord) -> Pathway:
+    """The pathway whose criteria grid for ``record`` the signed-in user may open: a pathway
+    they manage, or, for a partner of the employer that backs the badge, any pathway whose
+    students can earn it (their mentors assess those students in person). Else 404."""
+    p = principal()
+    if p.role != permissions.EMPLOYER_PARTNER:
+        return managed_pathway(slug)
+    pathway = get_session().scalar(select(Pathway).where(Pathway.slug == slug))
+    if (
+        pathway is None
+        or not p.active
+        or p.organisation_id != record.employer_id
+        or definition_of(record).eligibility.sector != pathway.sector.lower()
+    ):
+        abort(404, description=NOT_YOURS)
+    return pathway

@@ -11,6 +11,7 @@ run that a restart stopped).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,10 @@ TOO_LARGE = (
     f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into smaller files, "
     "or ask the Alliance to run it with the awards bulk-issue command (no size limit)."
 )
+
+
+# endpoint -> the page that says "too large" on its own upload form (admin-cohort's uploads)
+UPLOAD_PAGES: dict[str, Callable[..., Any]] = {}
 
 
 def _badges() -> list[BadgeDefinitionRecord]:
@@ -94,6 +99,8 @@ def too_large(error: RequestEntityTooLarge) -> Any:
         and (user.role in access.MANAGERS)
     ):
         return _upload_page(TOO_LARGE, status=413)
+    if request.endpoint in UPLOAD_PAGES and user is not None and user.role in access.MANAGERS:
+        return UPLOAD_PAGES[request.endpoint](**(request.view_args or {}))
     return errors.render(error)
 
 

@@ -32,4 +32,11 @@ def index() -> str:
         if user.role is Role.EMPLOYER_PARTNER
         else queries.visible_pathways(db, access.principal())
     )
-    return render_template("admin/index.html", pathways=pathways, badges=badges)
+    return render_template(
+        "admin/index.html",
+        pathways=pathways,
+        badges=badges,
+        assessing=queries.assessable_pathways(db, badges)
+        if user.role is Role.EMPLOYER_PARTNER
+        else [],
+    )

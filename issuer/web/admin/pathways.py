@@ -31,21 +31,28 @@ def _badge_for(pathway: Pathway, slug: str | None) -> BadgeDefinitionRecord:
 @bp.get("/pathways/<slug>")
 @access.roles(*access.MANAGERS)
 def pathway_dashboard(slug: str) -> str:
+    """Who is ready and why the others are not (with links to the fix), the criteria
+    progress and the awards. A pathway whose sector has no badge yet still gets its page."""
     db = get_session()
     pathway = access.managed_pathway(slug)
-    badge = _badge_for(pathway, request.args.get("badge"))
+    badges = queries.badges_for_sector(db, pathway.sector)
     now = context.now()
-    rows = queries.pathway_grid(db, pathway, badge, now)
+    flag = queries.certification_flag(pathway, now.date())
+    if not badges and not request.args.get("badge"):
+        return render_template("admin/pathway.html", pathway=pathway, badge=None, flag=flag)
+    badge = _badge_for(pathway, request.args.get("badge"))
+    rows = [row for row in queries.pathway_grid(db, pathway, badge, now) if row.student.active]
     return render_template(
         "admin/pathway.html",
         pathway=pathway,
         badge=badge,
         definition=definition_of(badge),
-        badges=queries.badges_for_sector(db, pathway.sector),
+        badges=badges,
         rows=rows,
         awards=queries.awards_of_badge(db, badge, pathway),
         eligible=[row for row in rows if row.eligibility.eligible],
-        flag=queries.certification_flag(pathway, now.date()),
+        readiness=queries.readiness(rows),
+        flag=flag,
         now=now,
         status=queries.award_status,
         issue_token=secrets.token_urlsafe(24),

@@ -154,3 +154,69 @@ def award_counts_by_pathway(
         pathway_id: {"issued": issued, "revoked": revoked}
         for pathway_id, issued, revoked in session.execute(query)
     }
+
+
+# -- admin-cohort: why no one is ready ---------------------------------------------------------
+@dataclass(frozen=True)
+class Readiness:
+    """Why students of a pathway are not ready for a badge, with counts.
+
+    ``pathway_blocks`` are the pathway-wide reasons (certification level or lapse: the
+    messages of the eligibility rules, the same for every student); ``missing`` and
+    ``not_met`` count students per criterion key; ``holding`` those who hold an active award."""
+
+    students: int
+    ready: int
+    holding: int
+    pathway_blocks: tuple[str, ...]
+    missing: dict[str, int]
+    not_met: dict[str, int]
+    rules: frozenset[str]  # certification_level | certification_active | sector, as found
+
+
+def readiness(rows: list[StudentRow]) -> Readiness:
+    """Count the reasons of every row's eligibility result (pure)."""
+    pathway_rules = {"sector", "certification_level", "certification_active"}
+    blocks: dict[str, str] = {}
+    missing: dict[str, int] = defaultdict(int)
+    not_met: dict[str, int] = defaultdict(int)
+    holding = 0
+    for row in rows:
+        for failure in row.eligibility.failures:
+            if failure.rule in pathway_rules:
+                blocks.setdefault(failure.rule, failure.message)
+            elif failure.rule == "already_awarded":
+                holding += 1
+            elif failure.rule.startswith("criterion:"):
+                key = failure.rule.split(":", 1)[1]
+                if key in row.results:
+                    not_met[key] += 1
+                else:
+                    missing[key] += 1
+    return Readiness(
+        students=len(rows),
+        ready=sum(1 for row in rows if row.eligibility.eligible),
+        holding=holding,
+        pathway_blocks=tuple(blocks.values()),
+        missing=dict(missing),
+        not_met=dict(not_met),
+        rules=frozenset(blocks),
+    )
+
+
+def assessable_pathways(
+    session: Session, badges: list[BadgeDefinitionRecord]
+) -> list[tuple[BadgeDefinitionRecord, Pathway]]:
+    """(badge, pathway) pairs whose employer-assessed criteria a partner of the badges'
+    employer records: the pathways of each badge's sector, for badges that have such
+    criteria."""
+    pairs = []
+    for badge in badges:
+        definition = definition_of(badge)
+        if not any(c.employer_assessed for c in definition.criteria):
+            continue
+        sector = definition.eligibility.sector
+        for pathway in session.scalars(select(Pathway).order_by(Pathway.name)):
+            if pathway.sector.lower() == sector:
+                pairs.append((badge, pathway))
+    return pairs
