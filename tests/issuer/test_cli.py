@@ -43,8 +43,8 @@ def scalar(app, statement):
 
 
 def test_badge_definitions_are_loaded_on_start_and_reloading_changes_nothing(app, cli):
-    assert scalar(app, select(BadgeDefinitionRecord.version)) == 2
-    assert cli("badges", "load") == f"{BADGE} version 2: unchanged\n"
+    assert scalar(app, select(BadgeDefinitionRecord.version)) == 3
+    assert cli("badges", "load") == f"{BADGE} version 3: unchanged\n"
 
 
 def test_a_pathway_from_creation_to_an_issued_and_revoked_badge(app, cli, tmp_path):
