@@ -180,6 +180,24 @@ def _evidence(
     return items
 
 
+def _endorsed_achievement(
+    session: Session,
+    badge: BadgeDefinitionRecord,
+    definition: BadgeDefinition,
+    site: IssuerSite,
+    now: datetime,
+) -> dict[str, Any]:
+    """The Achievement with the employers' active endorsements embedded (OB 3.0 §B.1.1
+    Achievement.endorsement: signed EndorsementCredentials)."""
+    from issuer.services import endorsements  # endorsements builds on this module's IssuerSite
+
+    result = achievement(definition, site)
+    endorsed = endorsements.active_credentials(session, badge, now)
+    if endorsed:
+        result["endorsement"] = endorsed
+    return result
+
+
 def issue_badge(
     session: Session,
     *,
@@ -227,7 +245,7 @@ def issue_badge(
         issuer=site.issuer_profile(signer.issuer_did),
         recipient_email=student.email,
         recipient_salt=student.identity_salt,
-        achievement=achievement(definition, site),
+        achievement=_endorsed_achievement(session, badge, definition, site, now),
         valid_from=valid_from,
         valid_until=valid_until,
         evidence=_evidence(definition, criterion_results(session, student, badge), evidence_urls),
