@@ -19,4 +19,5 @@ from issuer.web.admin import (  # noqa: E402
     dashboard,  # noqa: F401
     employer,  # noqa: F401
     pathways,  # noqa: F401
+    trust,  # noqa: F401
 )
