@@ -443,13 +443,24 @@ def _print_logins() -> None:
         click.echo(f"  {login.role:<17} {login.email:<34} {login.password:<22} ({login.scope})")
 
 
+def _demo_employer_signer() -> Any:
+    """Sutter Health's own signer (its key created on first use) for the demo endorsement."""
+    return current_app.extensions["employer_signers"].signer(demo.DEMO_EMPLOYER)
+
+
 @demo_cli.command("seed")
 @_explained
 def seed_command() -> None:
     """Add the demo network (pathways, students, awards, sign-ins) unless already there."""
     _refuse_in_production()
     session = get_session()
-    created = demo.seed(session, signer=current_signer(), site=current_site(), now=_now())
+    created = demo.seed(
+        session,
+        signer=current_signer(),
+        site=current_site(),
+        now=_now(),
+        employer_signer=_demo_employer_signer(),
+    )
     session.commit()
     click.echo("Demo data added." if created else "Demo data already present.")
     _print_logins()
@@ -468,7 +479,13 @@ def run_command(host: str, port: int) -> None:
         click.echo(f"Created development {record.key_type} key {signer.issuer_did}#{record.id}")
     session = get_session()
     badges.load_all(session, now=_now())
-    created = demo.seed(session, signer=signer, site=current_site(), now=_now())
+    created = demo.seed(
+        session,
+        signer=signer,
+        site=current_site(),
+        now=_now(),
+        employer_signer=_demo_employer_signer(),
+    )
     session.commit()
     session.close()
     click.echo("Demo data added." if created else "Demo data already present.")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from issuer.models import Organisation
@@ -49,7 +50,17 @@ class TrustDocuments:
         )
 
     def resolve(self, url: str) -> dict[str, Any]:
-        url = base_url(url)
+        """The trust document at ``url``; ResolutionError when it is not one of ours or the
+        database cannot be read (then the registry recognizes no one: nothing crashes)."""
+        try:
+            return self._resolve(base_url(url))
+        except SQLAlchemyError as error:
+            self._sessions().rollback()
+            raise ResolutionError(
+                f"{url}: the database cannot be read ({type(error).__name__})"
+            ) from None
+
+    def _resolve(self, url: str) -> dict[str, Any]:
         if url == registry.registry_url(self._base_url):
             try:
                 return registry.registry_credential(
