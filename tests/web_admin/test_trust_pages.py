@@ -185,3 +185,24 @@ def test_an_unknown_benefit_or_badge_is_refused(web, db, net):
     )
     assert "no such benefit" in response.get_data(as_text=True)
     assert web.post("/admin/grants", {"credential": "nope", "benefit": "x"}).status_code == 404
+
+
+def test_the_benefits_api_says_which_benefits_are_one_time_and_nothing_of_grants(web, db, net):
+    uuid = _uuid(db, net)
+    web.login(PARTNER)
+    web.post(
+        "/admin/grants",
+        {"credential": f"urn:uuid:{uuid}", "benefit": "medical-assisting-exam-funding"},
+    )
+    web.logout()
+    body = web.get(f"/api/v1/credentials/{uuid}/benefits").get_json()
+    one_time = {b["key"]: b["one_time"] for b in body["benefits"]}
+    assert one_time == {
+        "internship-placement-preference": True,
+        "medical-assisting-exam-funding": True,
+        "health-careers-scholarship": False,
+    }
+    assert (
+        "granted"
+        not in web.get(f"/api/v1/credentials/{uuid}/benefits").get_data(as_text=True).lower()
+    )
