@@ -91,6 +91,7 @@ def test_the_partner_endorses_the_badge_and_new_badges_carry_it(web, db, net):
     web.login(PARTNER)
     page = web.get("/admin/employer/endorsements").get_data(as_text=True)
     assert "Health Care Industry Badge" in page
+    assert "120 hours of clinical work-based learning" in page  # the criteria endorsed
     response = web.post(
         "/admin/employer/endorsements",
         {

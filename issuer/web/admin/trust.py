@@ -22,7 +22,7 @@ from issuer.models import (
 )
 from issuer.permissions import PermissionDenied
 from issuer.services import endorsements, redemptions, registry
-from issuer.services.badges import find_badge
+from issuer.services.badges import definition_of, find_badge
 from issuer.web.admin import access, bp, context
 
 # -- the registry of recognized issuers (alliance admin) ----------------------------------
@@ -164,6 +164,7 @@ def _endorsement_page(
         "employer/endorsements.html",
         organisation=organisation,
         badges=badges,
+        definitions={badge.slug: definition_of(badge) for badge in badges},
         endorsements=endorsements.endorsements_of(db, organisation),
         form=form or {"badge": badges[0].slug if badges else "", "comment": "", "valid_until": ""},
         errors=errors or [],
