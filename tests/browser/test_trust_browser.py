@@ -113,7 +113,9 @@ def test_the_employer_records_a_benefit_and_the_next_scan_says_already_granted(
     sign_in(page, PARTNER)
     page.goto(f"/verify/{uuid}")
     line = page.locator('[data-grant="medical-assisting-exam-funding"]')
-    line.get_by_role("button", name="Record as granted").click()
+    line.get_by_role(
+        "button", name="Record Medical Assisting State Exam funding as granted"
+    ).click()
     page.get_by_text("Recorded: the benefit was granted.").wait_for()
     page.goto(f"/verify/{uuid}")  # the next scan
     line = page.locator('[data-grant="medical-assisting-exam-funding"]')
