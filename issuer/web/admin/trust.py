@@ -84,19 +84,28 @@ def _entry(entry_id: int) -> RecognizedIssuer:
     return entry
 
 
-@bp.post("/alliance/registry/<int:entry_id>/<any(suspend, reinstate):action>")
-@access.roles(Role.ALLIANCE_ADMIN)
-def registry_status(entry_id: int, action: str) -> Response:
+def _set_status(entry_id: int, status: RegistryEntryStatus) -> Response:
     db = get_session()
     entry = _entry(entry_id)
-    status = RegistryEntryStatus.SUSPENDED if action == "suspend" else RegistryEntryStatus.ACTIVE
     registry.set_status(db, entry, status, actor=access.user(), now=context.now())
     db.commit()
-    flash(
-        f"{entry.name} is {'suspended: its badges now read “issuer not recognized”' if action == 'suspend' else 'recognized again'}.",
-        "success",
-    )
+    if status == RegistryEntryStatus.SUSPENDED:
+        flash(f"{entry.name} is suspended: its badges now read “issuer not recognized”.", "success")
+    else:
+        flash(f"{entry.name} is recognized again.", "success")
     return redirect(url_for("admin.registry_page"))
+
+
+@bp.post("/alliance/registry/<int:entry_id>/suspend")
+@access.roles(Role.ALLIANCE_ADMIN)
+def registry_suspend(entry_id: int) -> Response:
+    return _set_status(entry_id, RegistryEntryStatus.SUSPENDED)
+
+
+@bp.post("/alliance/registry/<int:entry_id>/reinstate")
+@access.roles(Role.ALLIANCE_ADMIN)
+def registry_reinstate(entry_id: int) -> Response:
+    return _set_status(entry_id, RegistryEntryStatus.ACTIVE)
 
 
 @bp.post("/alliance/registry/own/suspend")
