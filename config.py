@@ -35,6 +35,10 @@ class Config:
     VERIFIER_NETWORK_TOTAL_TIMEOUT = 8  # seconds
     VERIFIER_NETWORK_MAX_BYTES = 256 * 1024  # per response, after decompression
     VERIFIER_NETWORK_CACHE_TTL = 300  # seconds
+    # Bulk issuance jobs (issuer/jobs): empty runs them in this process (the embedded
+    # default); amqp://… (RabbitMQ) or redis://… sends chunks to Dramatiq workers
+    JOBS_BROKER_URL = ""
+    JOBS_QUEUE_NAME = "bulk-issuance"  # one queue per deployment sharing a broker
 
 
 class TestConfig(Config):

@@ -7,6 +7,8 @@ labelled "command line").
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import wraps
@@ -21,13 +23,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.serving import run_simple
 
 from badge_definitions import BadgeDefinitionError
-from issuer import demo
 from issuer.database import get_engine, get_session, is_at_head, upgrade
+from issuer.jobs import bulk as bulk_jobs
+from issuer.jobs import executors
 from issuer.models import Award, CertificationLevel, Organisation, Role
 from issuer.permissions import PermissionDenied
 from issuer.services import (
     badges,
-    bulk_issuance,
     certifications,
     criteria,
     issuance,
@@ -376,56 +378,106 @@ def revoke_command(credential_id: str, reason: str) -> None:
 @click.option(
     "--issue-valid-rows",
     is_flag=True,
-    help="Issue the rows without errors even when other rows have some.",
+    help="Issue the rows without errors even when other rows have some (skips the check pass).",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    default=lambda: os.cpu_count() or 1,
+    show_default="one per core",
+    help="Local processes signing in parallel (without JOBS_BROKER_URL).",
+)
+@click.option("--chunk-size", type=click.IntRange(min=1), default=bulk_jobs.CHUNK_SIZE)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With JOBS_BROKER_URL: queue the job for the workers and return at once.",
 )
 @_explained
-def bulk_issue_command(csv_file: Path, badge_slug: str, issue_valid_rows: bool) -> None:
+def bulk_issue_command(
+    csv_file: Path,
+    badge_slug: str,
+    issue_valid_rows: bool,
+    processes: int,
+    chunk_size: int,
+    no_wait: bool,
+) -> None:
     """Issue a badge to every student of CSV_FILE (student_email or student_id[, evidence_url]).
 
-    Safe to run again with the same file: rows already issued are skipped.
+    Any number of rows: the file is streamed into a job of chunks, run by local processes or,
+    with JOBS_BROKER_URL, by the queue's workers. Safe to run again with the same file: an
+    unfinished run resumes and rows already issued are skipped.
     """
     session = get_session()
     badge = badges.find_badge(session, badge_slug)
-    now = _now()
-    plan = bulk_issuance.preview(
-        session, content=csv_file.read_bytes(), badge=badge, actor=None, now=now
-    )
-    for row in plan.rows:
-        for message in row.messages:
-            click.echo(f"line {row.line} ({row.student_ref}): {message}", err=True)
-    click.echo(
-        f"{len(plan.ready)} to issue, {plan.count(bulk_issuance.DONE)} already issued "
-        f"from this file, {plan.count(bulk_issuance.ERROR)} with errors."
-    )
-    session.rollback()  # end the preview's read transaction before issuing
-    issued = failed = 0
-    outcomes = bulk_issuance.issue_rows(
-        session,
-        plan,
-        badge=badge,
-        actor=None,
-        signer=current_signer(),
-        site=current_site(),
-        now=now,
-        issue_valid_rows=issue_valid_rows,
-    )
-    with click.progressbar(length=len(plan.ready), label="Issuing") as bar:
-        for outcome in outcomes:
-            message = outcome.message
-            if outcome.issued:
-                try:
-                    session.commit()
-                    issued += 1
-                except OperationalError as exc:  # the commit may or may not have reached it
-                    session.rollback()
-                    message = bulk_issuance.database_lost(exc)
-            else:
+    with csv_file.open("rb") as stream:
+        job = bulk_jobs.open_job(
+            session,
+            stream=stream,
+            filename=csv_file.name,
+            badge=badge,
+            actor=None,
+            now=_now(),
+            chunk_size=chunk_size,
+        )
+    session.commit()
+    if not issue_valid_rows:
+        check = bulk_jobs.check(session, job, now=_now())
+        for row in check.failed[:50]:
+            click.echo(f"line {row.line} ({row.student_ref}): {row.message}", err=True)
+        if len(check.failed) > 50:
+            click.echo(f"… and {len(check.failed) - 50} more rows with errors", err=True)
+        click.echo(
+            f"{check.to_issue} to issue, {check.already_issued} already issued "
+            f"from this file, {len(check.failed)} with errors."
+        )
+        session.rollback()
+        if check.failed:
+            raise click.ClickException(
+                f"{len(check.failed)} row(s) have errors: fix the file, "
+                "or use --issue-valid-rows to issue the others"
+            )
+    job.submitted_at = job.submitted_at or _now()
+    pending = bulk_jobs.pending_chunks(session, job)
+    session.commit()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    if app.config.get("JOBS_BROKER_URL"):
+        executors.executor_of(app).submit(job.id, pending)
+        click.echo(f"Queued {len(pending)} chunk(s) as job {job.token}.")
+        if no_wait:
+            return
+        with click.progressbar(length=job.total_rows, label="Issuing") as bar:
+            while True:
+                current = bulk_jobs.progress(session, job)
                 session.rollback()
-            if message is not None:
-                failed += 1
-                click.echo(f"\nline {outcome.line}: {message}", err=True)
-            bar.update(1)
-    click.echo(f"Issued {issued}, failed {failed}.")
+                bar.update(current.processed - bar.pos)
+                if current.state == bulk_jobs.FINISHED:
+                    break
+                time.sleep(1)
+    else:
+        with click.progressbar(length=len(pending), label="Issuing") as bar:
+
+            def chunk_ended(chunk_no: int, error: str | None) -> None:
+                if error is not None:
+                    errors.append(f"chunk {chunk_no}: {error}")
+                bar.update(1)
+
+            executors.run_in_processes(
+                app, job.id, pending, processes=processes, on_chunk=chunk_ended
+            )
+    for row in bulk_jobs.rows(session, job, outcome=bulk_jobs.FAILED, limit=50):
+        click.echo(f"line {row.line} ({row.student_ref}): {row.message}", err=True)
+    done = bulk_jobs.progress(session, job)
+    session.rollback()
+    if done.skipped:
+        click.echo(f"{done.skipped} already issued from this file.")
+    click.echo(f"Issued {done.issued}, failed {done.failed}.")
+    if errors:
+        raise click.ClickException(
+            f"{len(errors)} chunk(s) could not run ({errors[0]}); run the same command "
+            "again to finish them"
+        )
 
 
 # -- demo --------------------------------------------------------------------------------------
@@ -438,6 +490,8 @@ def _refuse_in_production() -> None:
 
 
 def _print_logins() -> None:
+    from issuer import demo  # demo data is loaded only by the commands that use it
+
     click.echo("Demo sign-ins:")
     for login in demo.DEMO_LOGINS:
         click.echo(f"  {login.role:<17} {login.email:<34} {login.password:<22} ({login.scope})")
@@ -445,6 +499,8 @@ def _print_logins() -> None:
 
 def _demo_employer_signer() -> Any:
     """Sutter Health's own signer (its key created on first use) for the demo endorsement."""
+    from issuer import demo
+
     return current_app.extensions["employer_signers"].signer(demo.DEMO_EMPLOYER)
 
 
@@ -452,6 +508,8 @@ def _demo_employer_signer() -> Any:
 @_explained
 def seed_command() -> None:
     """Add the demo network (pathways, students, awards, sign-ins) unless already there."""
+    from issuer import demo
+
     _refuse_in_production()
     session = get_session()
     created = demo.seed(
@@ -472,6 +530,8 @@ def seed_command() -> None:
 @_explained
 def run_command(host: str, port: int) -> None:
     """Upgrade the database, create development keys and demo data if missing, then serve."""
+    from issuer import demo
+
     _refuse_in_production()
     upgrade(get_engine())
     signer = current_signer()
@@ -506,7 +566,10 @@ def run_command(host: str, port: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the issuer's command groups (``db`` is registered by ``issuer.database``)."""
+    from issuer.jobs.cli import jobs_cli
+
     for group in (
+        jobs_cli,
         badges_cli,
         pathways_cli,
         users_cli,

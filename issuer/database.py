@@ -7,18 +7,19 @@ session, closed on teardown. Views and commands own the transaction: they call
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -49,7 +50,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
-    """Alembic configured in code: no alembic.ini to find, the connection passed in."""
+    """Alembic configured in code: no alembic.ini to find, the connection passed in.
+    (Alembic is imported here, not at module level: most commands never migrate.)"""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -57,16 +61,41 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent: at head it does nothing)."""
+    """Bring the schema to ``revision`` (idempotent: at head it does nothing, without even
+    importing Alembic, so every start of the embedded default stays cheap)."""
+    if revision == "head" and is_at_head(engine):
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
+_REVISION = re.compile(r'^(down_revision|revision)(?:: [^=]+)? = "?([^"\n]*)"?$', re.M)
+
+
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The newest migration(s), read from the revision files' ``revision``/``down_revision``
+    lines (what Alembic itself would compute, for a linear or branched history)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        fields = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" in fields:
+            revisions.add(fields["revision"])
+            parent = fields.get("down_revision", "None")
+            if parent not in ("None", ""):
+                parents.add(parent)
+    return frozenset(revisions - parents)
+
+
 def is_at_head(engine: Engine) -> bool:
-    """Whether the database's schema revision is the newest migration."""
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    """Whether the database's schema revision is the newest migration (one query)."""
     with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current == heads
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        current = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    return current == set(head_revisions())
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from badge_definitions import CERTIFICATION_LEVELS, BadgeDefinition, certification_rank
 
@@ -19,6 +20,16 @@ class PathwayFacts:
     sector: str
     certification_level: str  # candidate | silver | gold
     certification_expires_on: date | None  # the first day the certification no longer holds
+
+    @classmethod
+    def of(cls, pathway: Any) -> PathwayFacts:
+        """From anything shaped like ``issuer.models.Pathway``."""
+        return cls(
+            name=pathway.name,
+            sector=pathway.sector,
+            certification_level=str(pathway.certification_level),
+            certification_expires_on=pathway.certification_expires_on,
+        )
 
 
 @dataclass(frozen=True)

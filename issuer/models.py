@@ -361,6 +361,74 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None]
 
 
+class BulkJob(Base):
+    """A bulk issuance: a CSV's rows issued in chunks by any number of queue workers.
+
+    The job, its rows and its chunks live in the database, so progress survives page reloads,
+    web restarts and workers on other hosts; each row is issued exactly once because its award
+    carries the row's idempotency key (unique), whatever retries or crashes happen. Its state
+    (queued, running, finished) is derived from its chunks, never stored twice.
+    """
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # names the job in URLs
+    badge_id: Mapped[int] = mapped_column(ForeignKey("badge_definitions.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]  # None: a preview nobody has started yet
+
+    badge: Mapped[BadgeDefinitionRecord] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+
+class BulkJobRow(Base):
+    """One CSV row of a job and what became of it (``outcome`` None: not processed yet)."""
+
+    __tablename__ = "bulk_job_rows"
+    __table_args__ = (
+        UniqueConstraint("job_id", "line"),
+        Index("ix_bulk_job_rows_chunk", "job_id", "chunk_no"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("bulk_jobs.id", ondelete="CASCADE"))
+    chunk_no: Mapped[int]
+    line: Mapped[int]  # line number in the file (the header is line 1)
+    student_ref: Mapped[str] = mapped_column(String(320))  # the email or id as written
+    evidence_url: Mapped[str | None] = mapped_column(String(1000))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # issued | skipped | failed
+    credential_id: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class BulkJobChunk(Base):
+    """A slice of a job's rows, one queue message. ``status_list_id``/``block_start``/
+    ``block_size`` record the status-list indexes reserved for it, so a retried chunk reuses
+    its block instead of leaving unused indexes behind."""
+
+    __tablename__ = "bulk_job_chunks"
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("bulk_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    chunk_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_lists.id"))
+    block_start: Mapped[int | None]
+    block_size: Mapped[int | None]
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    heartbeat_at: Mapped[datetime | None]
+
+
 # -- employer trust (#11): the registry of recognized issuers, employers' endorsements, and
 # benefits granted to badge holders -------------------------------------------------------
 

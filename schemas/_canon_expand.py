@@ -83,15 +83,10 @@ class _ContextMemo:
 _MEMO = _ContextMemo()
 
 
-class _MemoProcessor(jsonld.JsonLdProcessor):
-    """pyld's processor with memoized context processing and a time check per expansion step.
-
-    One instance per call: it carries that call's :class:`Meter`.
-    """
-
-    def __init__(self, meter: Meter) -> None:
-        super().__init__()
-        self._meter = meter
+class MemoizedContexts:
+    """Mixin for a ``pyld.jsonld.JsonLdProcessor`` subclass: context processing memoized in the
+    module's LRU (shared by canonicalization and the JSON-LD safe-mode inspection, so each
+    pinned and scoped context is processed once per process, not once per node object)."""
 
     def _process_context(
         self,
@@ -127,6 +122,17 @@ class _MemoProcessor(jsonld.JsonLdProcessor):
             )
             _MEMO.put(key, active_ctx, local_ctx, processed)
         return processed
+
+
+class _MemoProcessor(MemoizedContexts, jsonld.JsonLdProcessor):
+    """pyld's processor with memoized context processing and a time check per expansion step.
+
+    One instance per call: it carries that call's :class:`Meter`.
+    """
+
+    def __init__(self, meter: Meter) -> None:
+        super().__init__()
+        self._meter = meter
 
     def _expand(self, *args, **kwargs):
         self._meter.check_time("JSON-LD expansion")

@@ -32,6 +32,7 @@ from typing import Any
 
 from pyld.jsonld import DEFAULT_BASE_IRI, KEYWORDS, JsonLdProcessor
 
+from schemas._canon_expand import MemoizedContexts
 from schemas.loader import document_loader, is_pinned
 from schemas.validation import json_path
 
@@ -209,7 +210,7 @@ def _check_context(value: Any, path: _Path, inspection: _Inspection) -> bool:
     return loadable
 
 
-class _InspectingProcessor(JsonLdProcessor):
+class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
     """pyld's expansion, inspecting each object with the active context used for it."""
 
     def __init__(self, inspection: _Inspection) -> None:

@@ -7,6 +7,12 @@ through a ``referencing.Registry`` holding the local files, so no ``$ref`` is ev
 A failed ``anyOf``/``oneOf`` is reported through its most relevant sub-error (``best_match``),
 and a schema fragment may carry an ``errorMessage`` annotation (ignored by JSON Schema itself)
 giving the plain-words message to show instead of the generic one.
+
+Speed: each schema is also compiled to Python by ``fastjsonschema`` (same local files, same
+date-time rule, ``$ref`` answered from the same map). A document the compiled check accepts is
+valid (a test holds the two to that on the corpus and on generated mutations); only a document
+it refuses goes through ``jsonschema``, which lists every violation with its path. Valid
+credentials, the common case, are checked in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
@@ -94,12 +101,40 @@ def validate_credential(credential: Mapping[str, Any]) -> list[SchemaViolation]:
                 "'EndorsementCredential'",
             )
         ]
+    if _accepts(schema_url, credential):
+        return []
     return _violations(_validator(schema_url), credential)
 
 
 def validate_profile(profile: Mapping[str, Any]) -> list[SchemaViolation]:
     """Every violation of the OB 3.0 Profile schema (B.1.14), sorted by path."""
+    if _accepts(PROFILE_SCHEMA, profile):
+        return []
     return _violations(_validator(PROFILE_SCHEMA), profile)
+
+
+@cache
+def _compiled(schema_url: str) -> Any:
+    """The schema compiled to a Python function; ``$ref`` to the other schemas is answered from
+    the local files (never fetched), ``date-time`` by the same rule as ``jsonschema``'s check."""
+    return fastjsonschema.compile(
+        _registry().contents(schema_url),
+        handlers={"https": lambda url: _load(_FILES[url.split("#")[0]])},
+        formats={"date-time": _is_date_time},
+        use_default=False,
+    )
+
+
+def _accepts(schema_url: str, document: Any) -> bool:
+    """True when the compiled schema accepts ``document`` (False says nothing more: the full
+    validator then finds every violation)."""
+    try:
+        _compiled(schema_url)(document)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    except (RecursionError, TypeError, ValueError):  # leave odd input to the full validator
+        return False
+    return True
 
 
 def _schema_for(credential: Mapping[str, Any]) -> str | None:

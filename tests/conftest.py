@@ -120,7 +120,7 @@ def app(database_url: str, tmp_path: Path, engine: Engine) -> Iterator[Any]:
         }
     )
     yield app
-    from issuer.web.admin.bulk_jobs import wait_for_runs
+    from issuer.jobs.executors import wait_for_runs
 
     wait_for_runs(app)  # a background bulk run still writing would race the cleanup
     _empty_all_tables(engine)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,8 +20,10 @@ from issuer import permissions
 from issuer.credential_builder import CREDENTIAL_CONTEXTS, timestamp
 from issuer.models import BadgeDefinitionRecord, Endorsement, Organisation, User
 from issuer.services import audit
-from issuer.services.issuance import IssuerSite
 from issuer.services.status_lists import LdpSigner
+
+if TYPE_CHECKING:  # issuance embeds endorsements, so it imports this module
+    from issuer.services.issuance import IssuerSite
 
 ENDORSEMENT_SCHEMA = {
     "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_endorsementcredential_schema.json",

@@ -21,7 +21,7 @@ from badge_definitions import BadgeDefinition
 from issuer import eligibility, permissions
 from issuer.credential_builder import build_achievement_credential
 from issuer.models import Award, BadgeDefinitionRecord, CriterionResult, Student, User
-from issuer.services import audit, status_lists
+from issuer.services import audit, endorsements, status_lists
 from issuer.services.badges import definition_of
 
 
@@ -148,15 +148,9 @@ def check_eligibility(
     session: Session, *, student: Student, badge: BadgeDefinitionRecord, now: datetime
 ) -> eligibility.EligibilityResult:
     """Gather the facts from the database and apply :func:`issuer.eligibility.check`."""
-    pathway = student.pathway
     return eligibility.check(
         student_name=student.name,
-        pathway=eligibility.PathwayFacts(
-            name=pathway.name,
-            sector=pathway.sector,
-            certification_level=str(pathway.certification_level),
-            certification_expires_on=pathway.certification_expires_on,
-        ),
+        pathway=eligibility.PathwayFacts.of(student.pathway),
         badge=definition_of(badge),
         criteria_met={r.criterion_key: r.met for r in criterion_results(session, student, badge)},
         held_awards=[
@@ -180,22 +174,41 @@ def _evidence(
     return items
 
 
-def _endorsed_achievement(
-    session: Session,
-    badge: BadgeDefinitionRecord,
+def unsigned_credential(
+    *,
+    student: Student,
     definition: BadgeDefinition,
+    results: Sequence[CriterionResult],
     site: IssuerSite,
+    issuer_did: str,
+    slot: status_lists.Slot,
     now: datetime,
-) -> dict[str, Any]:
-    """The Achievement with the employers' active endorsements embedded (OB 3.0 §B.1.1
-    Achievement.endorsement: signed EndorsementCredentials)."""
-    from issuer.services import endorsements  # endorsements builds on this module's IssuerSite
-
-    result = achievement(definition, site)
-    endorsed = endorsements.active_credentials(session, badge, now)
-    if endorsed:
-        result["endorsement"] = endorsed
-    return result
+    evidence_urls: Sequence[str] = (),
+    endorsed_by: Sequence[dict[str, Any]] = (),
+) -> tuple[dict[str, Any], datetime | None]:
+    """The OpenBadgeCredential for ``student`` holding status-list ``slot``, not yet signed,
+    and its ``validUntil`` (None: no expiry). Pure: single and bulk issuance both build here,
+    so a credential reads the same whichever path issued it. ``endorsed_by`` (signed OB 3.0
+    EndorsementCredentials, from ``endorsements.active_credentials``) go into the
+    Achievement's ``endorsement`` (OB 3.0 §B.1.1)."""
+    endorsed = achievement(definition, site)
+    if endorsed_by:
+        endorsed["endorsement"] = list(endorsed_by)
+    valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
+    valid_until = definition.validity.valid_until(valid_from)
+    credential = build_achievement_credential(
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        issuer=site.issuer_profile(issuer_did),
+        recipient_email=student.email,
+        recipient_salt=student.identity_salt,
+        achievement=endorsed,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        evidence=_evidence(definition, results, evidence_urls),
+        credential_status=status_lists.credential_status_entry(site.base_url, slot),
+        name=definition.name,
+    )
+    return credential, valid_until
 
 
 def issue_badge(
@@ -238,19 +251,16 @@ def issue_badge(
 
     definition = definition_of(badge)
     slot = status_lists.allocate(session, now=now)
-    valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
-    valid_until = definition.validity.valid_until(valid_from)
-    credential = build_achievement_credential(
-        credential_id=f"urn:uuid:{uuid.uuid4()}",
-        issuer=site.issuer_profile(signer.issuer_did),
-        recipient_email=student.email,
-        recipient_salt=student.identity_salt,
-        achievement=_endorsed_achievement(session, badge, definition, site, now),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        evidence=_evidence(definition, criterion_results(session, student, badge), evidence_urls),
-        credential_status=status_lists.credential_status_entry(site.base_url, slot),
-        name=definition.name,
+    credential, valid_until = unsigned_credential(
+        student=student,
+        definition=definition,
+        results=criterion_results(session, student, badge),
+        site=site,
+        issuer_did=signer.issuer_did,
+        slot=slot,
+        now=now,
+        evidence_urls=evidence_urls,
+        endorsed_by=endorsements.active_credentials(session, badge, now),
     )
     signed = signer.sign_ldp(credential)
     jwt = signer.sign_jwt(credential)

@@ -184,3 +184,57 @@ def status_list_credential(
         },
     }
     return signer.sign_ldp(credential)
+
+
+@dataclass(frozen=True)
+class Block:
+    """``size`` consecutive indexes of one list, reserved for a batch of awards."""
+
+    status_list_id: int
+    start: int
+    size: int
+
+    def slot(self, offset: int) -> Slot:
+        if not 0 <= offset < self.size:
+            raise IndexError(f"offset {offset} is outside a block of {self.size}")
+        return Slot(self.status_list_id, self.start + offset)
+
+
+def allocate_block(session: Session, size: int, *, now: datetime) -> Block:
+    """Reserve ``size`` consecutive free indexes (1 ≤ size ≤ the list size) with one atomic
+    ``UPDATE ... RETURNING``, from the oldest list with that much room, or a new list.
+
+    Bulk issuance reserves a block in a short transaction of its own, records it with the
+    chunk, and commits, so concurrent workers do not queue on the list row while they sign;
+    a retried chunk reuses its recorded block, so a crash leaves no index unused.
+    Raises ``ValueError`` for a size outside that range.
+    """
+    if not 1 <= size <= STATUS_LIST_SIZE:
+        raise ValueError(f"a block holds 1 to {STATUS_LIST_SIZE} indexes, not {size}")
+    room = StatusList.next_free_index + size <= StatusList.size
+    candidates = session.scalars(
+        select(StatusList.id)
+        .where(StatusList.purpose == STATUS_PURPOSE, room)
+        .order_by(StatusList.id)
+    ).all()
+    for status_list_id in candidates:
+        taken = session.execute(
+            update(StatusList)
+            .where(StatusList.id == status_list_id, room)
+            .values(next_free_index=StatusList.next_free_index + size, updated_at=now)
+            .returning(StatusList.next_free_index)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if taken is not None:
+            return Block(status_list_id, taken - size, size)
+    status_list = StatusList(
+        purpose=STATUS_PURPOSE,
+        size=STATUS_LIST_SIZE,
+        bitstring=bytes(STATUS_LIST_SIZE // 8),
+        next_free_index=size,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(status_list)
+    session.flush()
+    return Block(status_list.id, 0, size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,8 +18,13 @@ from issuer.services import audit
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
-# Verifying against this when the email is unknown makes both cases take the same time.
-_DUMMY_HASH = _hasher.hash("no such user: constant-time placeholder")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the email is unknown makes both cases take the same time
+    (made on first use: an Argon2 hash costs ~0.1-0.2 s, too much for every command's start)."""
+    return _hasher.hash("no such user: constant-time placeholder")
 
 
 class UserError(ValueError):
@@ -94,7 +100,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same cost either way)."""
     user = find_user(session, email)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

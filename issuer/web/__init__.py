@@ -20,10 +20,11 @@ def blueprints() -> list[Blueprint]:
 
 
 def init_app(app: Flask) -> None:
-    """Security headers, the signed-in user, CSRF, then the blueprints."""
-    from issuer.web import auth, csrf, security
+    """Security headers, HTTP caching, the signed-in user, CSRF, then the blueprints."""
+    from issuer.web import auth, caching, csrf, security
 
     security.init_app(app)
+    caching.init_app(app)
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
     for blueprint in blueprints():

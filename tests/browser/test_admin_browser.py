@@ -96,13 +96,20 @@ def test_sign_in_record_issue_bulk_and_revoke(
     screenshot(page, "05-bulk-preview")
     page.get_by_role("button", name="Issue the valid rows (2)").click()
     page.locator("#bulk-progress[data-state=finished]").wait_for()
-    assert page.locator("#bulk-progress-bar").evaluate("bar => [bar.value, bar.max]") == [2, 2]
+    assert page.locator("#bulk-progress-bar").evaluate("bar => [bar.value, bar.max]") == [3, 3]
     assert (
-        "2 of 2 processed · 2 issued · 0 not issued"
+        "3 of 3 rows processed · 2 issued · 0 already issued · 1 not issued"
         in page.locator("#bulk-progress-text").inner_text()
     )
     assert page.get_by_role("heading", name="Finished").is_visible()
+    # Every row is listed; an issued one opens its public badge page.
+    page.get_by_role("link", name="Issued: view the badge").first.wait_for()
+    assert page.get_by_role("link", name="Issued: view the badge").count() == 2
     screenshot(page, "06-bulk-finished")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Issued: view the badge").first.click()
+    assert "/badges/" in page.url
+    page.go_back()
 
     # Revoke Diego's badge: the reason is required.
     page.goto("/admin/pathways/lincoln-health")
@@ -136,7 +143,9 @@ def test_bulk_progress_without_javascript(browser, live_server, net, screenshot,
         page.get_by_role("button", name="Issue all").click()
         # The page refreshes itself (<noscript> meta refresh) until the run ends.
         page.get_by_role("heading", name="Finished").wait_for(timeout=20_000)
-        assert "1 of 1 processed · 1 issued" in page.locator("#bulk-progress-text").inner_text()
+        assert (
+            "1 of 1 rows processed · 1 issued" in page.locator("#bulk-progress-text").inner_text()
+        )
         screenshot(page, "bulk-finished-no-js")
     finally:
         context.close()

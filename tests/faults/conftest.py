@@ -4,6 +4,7 @@ the invariant every fault must leave intact: no orphan status bits."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from issuer.models import Award, StatusList
 from issuer.services import status_lists
-from tests.issuer.conftest import fake_signer, world  # noqa: F401 - fixtures used here
+from tests.issuer.conftest import SITE, fake_signer, world  # noqa: F401 - fixtures used here
+
+ROOT = Path(__file__).resolve().parents[2]
 
 on_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
@@ -36,3 +39,18 @@ def assert_status_lists_consistent(session: Session) -> None:
             if status_lists.bit_is_set(status_list.bitstring, index)
         }
         assert set_bits == revoked, f"list {status_list.id}: bits {set_bits}, revoked {revoked}"
+
+
+def cli_environment(database_url: str, keys_dir: Path) -> dict[str, str]:
+    """The environment of a ``flask --app wsgi`` subprocess on the test database and keys."""
+    return {
+        **os.environ,
+        "BADGES_ENV": "test",
+        "BADGES_DATABASE_URL": database_url,
+        "BADGES_KEYS_DIR": str(keys_dir),
+        "BADGES_KEY_SCRYPT_N": str(2**10),
+        "BADGES_PUBLIC_BASE_URL": SITE.base_url,
+        "BADGES_ISSUER_DOMAIN": "badges.example.org",
+        "BADGES_LOAD_BADGES_ON_START": "false",
+        "PYTHONPATH": str(ROOT),
+    }

@@ -3,7 +3,6 @@ resumed with the same file: every row is issued exactly once and no status bit i
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from sqlalchemy import func, select, text
 from issuer.models import Award
 from issuer.services import bulk_issuance, revocation
 from keys.store import KeyStore
-from tests.faults.conftest import assert_status_lists_consistent, on_postgres
+from tests.faults.conftest import assert_status_lists_consistent, cli_environment, on_postgres
 from tests.issuer.conftest import BADGE, SITE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,32 +96,20 @@ def test_a_dropped_connection_fails_one_row_and_the_rerun_issues_it_once(
     assert_status_lists_consistent(world.session)
 
 
-def _cli_environment(database_url: str, keys_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "BADGES_ENV": "test",
-        "BADGES_DATABASE_URL": database_url,
-        "BADGES_KEYS_DIR": str(keys_dir),
-        "BADGES_KEY_SCRYPT_N": str(2**10),
-        "BADGES_PUBLIC_BASE_URL": SITE.base_url,
-        "BADGES_ISSUER_DOMAIN": "badges.example.org",
-        "BADGES_LOAD_BADGES_ON_START": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
 @pytest.mark.parametrize(
-    ("moment", "issued_before_death"),
-    [("after-commit", 3), ("mid-row", 3)],
-    ids=["killed-between-rows", "killed-while-signing-a-row"],
+    ("moment", "commits_before_death"),
+    [("after-commit", 6), ("mid-row", 7)],
+    ids=["killed-between-chunks", "killed-while-signing-a-chunk"],
 )
 def test_a_killed_bulk_issue_resumes_with_the_same_command(
-    world, database_url, tmp_path, moment, issued_before_death
+    world, database_url, tmp_path, moment, commits_before_death
 ):
     """The process dies without any clean-up (``os._exit``, as SIGKILL or a power cut would)
-    after three committed rows, either just after a commit or holding the fourth row's
-    uncommitted award and status index; ``flask --app wsgi awards bulk-issue`` on the same
-    file then issues the rest, each row once."""
+    after two chunks of two rows committed (commits 1 and 2 open and start the job; each chunk commits its
+    status-list block, then its awards), either between chunks or while signing the third
+    chunk, whose block of indexes is already reserved. ``flask --app wsgi awards bulk-issue``
+    with the same file then resumes the same job: each row is issued once, and the third
+    chunk's retry reuses its block, so no status-list index is left unused."""
     students, content = _cohort(world, 8)
     csv_file = tmp_path / "cohort.csv"
     csv_file.write_bytes(content)
@@ -130,25 +117,24 @@ def test_a_killed_bulk_issue_resumes_with_the_same_command(
     KeyStore(tmp_path / "keys", "dev-only-key-passphrase", scrypt_n=2**10).generate(
         ("Ed25519", "P-256")
     )
-    environment = _cli_environment(database_url, tmp_path / "keys")
-    command = ["awards", "bulk-issue", str(csv_file), "--badge", BADGE]
+    environment = cli_environment(database_url, tmp_path / "keys")
+    command = ["awards", "bulk-issue", str(csv_file), "--badge", BADGE, "--issue-valid-rows",
+               "--chunk-size", "2", "--processes", "1"]  # fmt: skip
 
     killed = subprocess.run(
-        [sys.executable, str(DIE_AFTER), moment, str(issued_before_death), *command],
+        [sys.executable, str(DIE_AFTER), moment, str(commits_before_death), *command],
         env=environment, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert killed.returncode == 137, killed.stderr
     world.session.expire_all()
-    assert len(_keyed_awards(world.session)) == issued_before_death
-    assert_status_lists_consistent(world.session)
+    assert len(_keyed_awards(world.session)) == 4
 
     resumed = subprocess.run(
         [str(FLASK), "--app", "wsgi", *command],
         env=environment, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
-    assert f"5 to issue, {issued_before_death} already issued from this file" in resumed.stdout
-    assert "Issued 5, failed 0." in resumed.stdout
+    assert "Issued 8, failed 0." in resumed.stdout
     world.session.expire_all()
     keyed = _keyed_awards(world.session)
     assert len(keyed) == len(students) and set(keyed.values()) == {1}

@@ -108,7 +108,9 @@ def test_a_pathway_from_creation_to_an_issued_and_revoked_badge(app, cli, tmp_pa
     assert "already revoked" in again
 
 
-def test_bulk_issue_reports_errors_and_issues_valid_rows_once(app, cli, tmp_path):
+def _oakland_with_ready_students(cli, tmp_path, *names: str) -> None:
+    """A Gold health pathway and students (first names; emails first@students.example.org)
+    with every criterion met, through the commands an admin would use."""
     cli(
         "pathways",
         "create",
@@ -130,31 +132,40 @@ def test_bulk_issue_reports_errors_and_issues_valid_rows_once(app, cli, tmp_path
         "2030-06-30",
     )
     roster = tmp_path / "roster.csv"
-    roster.write_text("name,email,graduation_year\nAna Chen,ana@students.example.org,2027\n")
+    roster.write_text(
+        "name,email,graduation_year\n"
+        + "".join(f"{n} Chen,{n.lower()}@students.example.org,2027\n" for n in names)
+    )
     cli("students", "import", str(roster), "--pathway", "oak")
-    for key in CRITERIA:
+    for name, key in ((n, k) for n in names for k in CRITERIA):
         cli(
             "criteria",
             "record",
             "--student",
-            "ana@students.example.org",
+            f"{name.lower()}@students.example.org",
             "--badge",
             BADGE,
             "--criterion",
             key,
             "--met",
         )
+
+
+def test_bulk_issue_reports_errors_and_issues_valid_rows_once(app, cli, tmp_path):
+    _oakland_with_ready_students(cli, tmp_path, "Ana")
     cohort = tmp_path / "cohort.csv"
     cohort.write_text("student_email\nana@students.example.org\nghost@students.example.org\n")
 
     refused = cli("awards", "bulk-issue", str(cohort), "--badge", BADGE, ok=False)
     assert "line 3 (ghost@students.example.org): no student" in refused
     assert "1 row(s) have errors" in refused
-    assert "Issued 1, failed 0." in cli(
-        "awards", "bulk-issue", str(cohort), "--badge", BADGE, "--issue-valid-rows"
-    )
-    again = cli("awards", "bulk-issue", str(cohort), "--badge", BADGE, "--issue-valid-rows")
-    assert "0 to issue, 1 already issued from this file" in again
+    issued = cli("awards", "bulk-issue", str(cohort), "--badge", BADGE, "--issue-valid-rows")
+    assert "line 3 (ghost@students.example.org): no student" in issued
+    assert "Issued 1, failed 1." in issued
+    again = cli("awards", "bulk-issue", str(cohort), "--badge", BADGE, ok=False)
+    assert "0 to issue, 1 already issued from this file, 1 with errors." in again
+    rerun = cli("awards", "bulk-issue", str(cohort), "--badge", BADGE, "--issue-valid-rows")
+    assert "1 already issued from this file." in rerun and "Issued 0, failed 1." in rerun
     assert scalar(app, select(func.count()).select_from(Award)) == 1
 
 
@@ -220,3 +231,44 @@ def test_demo_seed_is_idempotent_and_prints_the_sign_ins(app, cli):
         )
         == 3
     )
+
+
+def test_jobs_are_listed_explained_and_a_stopped_one_resumed_from_the_command_line(
+    app, cli, tmp_path
+):
+    from datetime import UTC, datetime
+
+    from issuer.jobs import bulk, executors
+    from issuer.services import badges
+
+    _oakland_with_ready_students(cli, tmp_path, "Ana", "Ben", "Cai")
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("student_email\nana@students.example.org\nghost@students.example.org\n")
+    cli("awards", "bulk-issue", str(cohort), "--badge", BADGE, "--issue-valid-rows")
+    listed = cli("jobs", "list")
+    assert "cohort.csv  finished: 2/2 rows, 1 issued, 0 already issued, 1 not issued" in listed
+    token = listed.split()[0]
+    explained = cli("jobs", "status", token, "--failures")
+    assert "line 3 (ghost@students.example.org): no student ghost@students.example.org" in explained
+
+    # A run stopped after its first chunk (a web process that restarted, say) is finished by
+    # `jobs resume`, each row once.
+    later = tmp_path / "later.csv"
+    later.write_text("student_email\nben@students.example.org\ncai@students.example.org\n")
+    with app.app_context():
+        session = get_session()
+        job = bulk.open_job(
+            session, stream=later.open("rb"), filename="later.csv",
+            badge=badges.find_badge(session, BADGE), actor=None, now=datetime.now(UTC),
+            chunk_size=1,
+        )  # fmt: skip
+        job.submitted_at = datetime.now(UTC)
+        session.commit()
+        stopped = job.token
+        executors.run_chunk_in_app(app, job.id, 0)
+    assert "later.csv  running: 1/2 rows, 1 issued" in cli("jobs", "status", stopped)
+    resumed = cli("jobs", "resume", stopped)
+    assert "Resumed 1 chunk(s)." in resumed
+    assert "later.csv  finished: 2/2 rows, 2 issued" in resumed
+    assert "Nothing to resume" in cli("jobs", "resume", stopped)
+    assert scalar(app, select(func.count()).select_from(Award)) == 3

@@ -53,7 +53,9 @@ def test_open_graph_twitter_and_linkedin(client, issue):
     page_url = f"{BASE}/badges/{award.uuid}"
     assert _meta(html, "og:title") == "Health Care Industry Badge"
     assert _meta(html, "og:url") == page_url
-    assert _meta(html, "og:image") == f"{BASE}/static/img/health-care-industry-badge.png"
+    image, _, version = _meta(html, "og:image").partition("?v=")
+    assert image == f"{BASE}/static/img/health-care-industry-badge.png"
+    assert len(version) == 12  # the file's version: a changed image gets a new URL
     assert _meta(html, "twitter:card") == "summary"
     link = unescape(re.search(r'href="([^"]+)"[^>]*data-link="linkedin"', html).group(1))
     parts = urlsplit(link)

@@ -1,25 +1,37 @@
 """Bulk issuance from a CSV: upload, preview with per-row errors, issue in the background,
 follow the progress (``admin.js`` polls the JSON status; without JavaScript the page
-refreshes itself)."""
+refreshes itself).
+
+The upload becomes a job in the database (``issuer.jobs.bulk``): its preview, its run and its
+progress are read from there, so any web process on any host can serve any of these pages,
+and a run survives a web restart (queue workers carry on; "Resume" restarts an in-process
+run that a restart stopped).
+"""
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from issuer.database import get_session
-from issuer.models import BadgeDefinitionRecord
-from issuer.services import bulk_issuance
-from issuer.web.admin import access, bp, bulk_jobs, context, errors
+from issuer.jobs import bulk as bulk_jobs
+from issuer.jobs import executors
+from issuer.models import BadgeDefinitionRecord, BulkJob, BulkJobChunk
+from issuer.services.bulk_issuance import BulkFileError
+from issuer.web.admin import access, bp, context, errors
 
 MAX_BYTES = 2 * 1024 * 1024
+PREVIEW_ROWS = 2_000  # rows listed on the preview page; the counts cover the whole file
+STALLED_AFTER = timedelta(minutes=2)  # no chunk finished or started for this long: stopped
 TOO_LARGE = (
-    f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into smaller "
-    f"files (at most {bulk_issuance.MAX_ROWS:,} rows each)."
+    f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into smaller files, "
+    "or ask the Alliance to run it with the awards bulk-issue command (no size limit)."
 )
 
 
@@ -33,19 +45,42 @@ def _upload_page(
     error: str | None = None, badge_slug: str = "", status: int = 200
 ) -> tuple[str, int]:
     return render_template(
-        "admin/bulk_upload.html",
-        badges=_badges(),
-        error=error,
-        badge_slug=badge_slug,
-        max_rows=bulk_issuance.MAX_ROWS,
+        "admin/bulk_upload.html", badges=_badges(), error=error, badge_slug=badge_slug
     ), status
 
 
-def _job(token: str) -> bulk_jobs.Job:
-    job = bulk_jobs.store(current_app).load(token, access.user().id)
+def _job(token: str) -> BulkJob:
+    """The signed-in user's own job named by ``token`` (404 for anyone else's)."""
+    job = get_session().scalar(
+        select(BulkJob).where(BulkJob.token == token, BulkJob.actor_id == access.user().id)
+    )
     if job is None:
-        abort(404, description="There is no such upload among yours (uploads are kept for a day).")
+        abort(404, description="There is no such upload among yours.")
     return job
+
+
+def _stalled(job: BulkJob, progress: bulk_jobs.JobProgress) -> bool:
+    """Started, unfinished, and no chunk has moved for a while: the process running it has
+    stopped (a restart, a crash); the page then offers to resume."""
+    if job.submitted_at is None or progress.state == bulk_jobs.FINISHED:
+        return False
+    last = get_session().scalar(
+        select(func.max(BulkJobChunk.heartbeat_at)).where(BulkJobChunk.job_id == job.id)
+    )
+    return (last or job.submitted_at) < datetime.now(UTC) - STALLED_AFTER
+
+
+def _status(job: BulkJob) -> dict[str, Any]:
+    """What the status endpoint returns and the progress section shows."""
+    progress = bulk_jobs.progress(get_session(), job)
+    status = progress.to_json()
+    if _stalled(job, progress):
+        status["state"] = "stalled"
+    status["failures"] = [
+        {"line": row.line, "message": row.message}
+        for row in bulk_jobs.rows(get_session(), job, outcome=bulk_jobs.FAILED, limit=100)
+    ]
+    return status
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -81,55 +116,76 @@ def bulk_upload() -> Any:
     content = upload.stream.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
         return _upload_page(TOO_LARGE, badge_slug, 413)
-    badge = get_session().scalar(
-        select(BadgeDefinitionRecord).where(BadgeDefinitionRecord.slug == badge_slug)
-    )
+    db = get_session()
+    badge = db.scalar(select(BadgeDefinitionRecord).where(BadgeDefinitionRecord.slug == badge_slug))
     if badge is None:
         return _upload_page("Choose the badge to issue.", badge_slug, 422)
-    db = get_session()
     try:
-        plan = bulk_issuance.preview(
-            db, content=content, badge=badge, actor=access.user(), now=context.now()
+        job = bulk_jobs.open_job(
+            db,
+            stream=io.BytesIO(content),
+            filename=upload.filename,
+            badge=badge,
+            actor=access.user(),
+            now=context.now(),
         )
-    except bulk_issuance.BulkFileError as exc:
+    except BulkFileError as exc:
+        db.rollback()
         return _upload_page(f"This file cannot be used: {exc}.", badge_slug, 422)
-    finally:
-        db.rollback()  # a preview changes nothing
-    job = bulk_jobs.store(current_app).create(
-        content=content, user_id=access.user().id, plan=plan, filename=upload.filename[:200]
-    )
+    db.commit()
     return redirect(url_for("admin.bulk_job", token=job.token))
 
 
 @bp.get("/bulk/<token>")
 @access.roles(*access.MANAGERS)
 def bulk_job(token: str) -> str:
-    """The preview until the run starts, then its progress."""
+    """The preview until the run starts, then its progress, then every row's outcome."""
     job = _job(token)
-    return render_template("admin/bulk_job.html", job=job, badge=access.badge(job.badge_slug))
+    db = get_session()
+    if job.submitted_at is None:
+        check = bulk_jobs.check(db, job, now=context.now(), row_limit=PREVIEW_ROWS)
+        db.rollback()  # a preview changes nothing
+        return render_template("admin/bulk_job.html", job=job, check=check, status=None)
+    status = _status(job)
+    outcomes = (
+        bulk_jobs.rows(db, job, limit=PREVIEW_ROWS) if status["state"] == bulk_jobs.FINISHED else []
+    )
+    return render_template(
+        "admin/bulk_job.html", job=job, check=None, status=status, outcomes=outcomes
+    )
 
 
 @bp.post("/bulk/<token>/issue")
 @access.roles(*access.MANAGERS)
 def bulk_issue(token: str) -> Response:
+    """Start the run ("all" only when no row has an error; "valid" issues the others), or
+    resume a stalled one. Starting a run that is already going does nothing."""
     job = _job(token)
+    db = get_session()
     mode = request.form.get("mode", "")
-    if mode not in ("all", "valid"):
+    if mode not in ("all", "valid", "resume"):
         abort(400, description="Choose “Issue all” or “Issue the valid rows”.")
-    if mode == "all" and job.count(bulk_issuance.ERROR):
-        abort(
-            400,
-            description="Some rows have errors: fix the file and upload it again, or "
-            "choose “Issue the valid rows”.",
-        )
-    if job.state == bulk_jobs.PREVIEWED:
-        bulk_jobs.start(current_app._get_current_object(), job, mode)  # type: ignore[attr-defined]
+    if job.submitted_at is None:
+        if mode == "resume":
+            abort(400, description="This upload has not been started yet.")
+        if mode == "all" and bulk_jobs.check(db, job, now=context.now()).failed:
+            abort(
+                400,
+                description="Some rows have errors: fix the file and upload it again, or "
+                "choose “Issue the valid rows”.",
+            )
+        job.submitted_at = datetime.now(UTC)
+    elif not (mode == "resume" and _stalled(job, bulk_jobs.progress(db, job))):
+        return redirect(url_for("admin.bulk_job", token=token))
+    pending = bulk_jobs.pending_chunks(db, job)
+    db.commit()
+    executors.executor_of(current_app._get_current_object()).submit(job.id, pending)  # type: ignore[attr-defined]
     return redirect(url_for("admin.bulk_job", token=token))
 
 
 @bp.get("/bulk/<token>/status")
 @access.roles(*access.MANAGERS)
 def bulk_status(token: str) -> Response:
-    response = jsonify(_job(token).progress())
+    response = jsonify(_status(_job(token)))
     response.headers["Cache-Control"] = "no-store"
     return response

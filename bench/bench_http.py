@@ -1,0 +1,144 @@
+"""HTTP throughput of the pages an employer's scan hits and of the verify API, under gunicorn,
+measured with wrk (Debian package ``wrk``) from the same machine.
+
+Run by hand: ``python bench/bench_http.py [--workers 2] [--threads 4] [--seconds 10]``.
+It builds a fresh PostgreSQL schema (or BENCH_DATABASE_URL) with the demo data, starts
+``gunicorn 'wsgi:create_app()'`` and prints, per endpoint, requests/s, p50 and p99 latency and
+the ratio to the same server's ceiling measured in the same run: a versioned static file.
+Rate limits are raised for the run (wrk is one client address).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from issuer.database import make_engine  # noqa: E402
+from issuer.models import Award  # noqa: E402
+
+DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], env=env, cwd=ROOT, check=True,
+                   capture_output=True)  # fmt: skip
+
+
+def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) of ``wrk -t2 -c32 --latency``."""
+    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        raise SystemExit(f"{url}: {non_2xx.group(1)} error responses\n{out}")
+
+    def percentile(name: str) -> float:
+        value, unit = re.search(rf"\s{name}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rate, percentile("50"), percentile("99")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    schema = f"bench_{secrets.token_hex(4)}"
+    with make_engine(DATABASE).begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(DATABASE).update_query_dict({"options": f"-csearch_path={schema}"})
+    database_url = url.render_as_string(hide_password=False)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder:
+        env = {
+            **os.environ,
+            "BADGES_DATABASE_URL": database_url,
+            "BADGES_KEYS_DIR": str(Path(folder) / "keys"),
+            "BADGES_PUBLIC_BASE_URL": base,
+            "BADGES_ISSUER_DOMAIN": f"127.0.0.1%3A{port}",
+            "BADGES_VERIFY_RATE_LIMIT": "100000000",
+        }
+        for command in (["db", "upgrade"], ["keys", "generate"], ["demo", "seed"]):
+            _flask(env, *command)
+        with Session(make_engine(database_url)) as session:
+            award = session.scalars(
+                select(Award).where(Award.revoked_at.is_(None)).order_by(Award.id)
+            ).first()
+            credential = award.credential_json
+            uuid = award.credential_id.removeprefix("urn:uuid:")
+        body = Path(folder) / "post.lua"
+        body.write_text(
+            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = {json.dumps(json.dumps(credential))}\n"
+        )
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads),
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:create_app()"],
+            env=env, cwd=ROOT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    home = urllib.request.urlopen(base + "/", timeout=2).read().decode()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.3)
+            static = re.search(r'href="(/static/app\.css\?v=[0-9a-f]+)"', home).group(1)
+            ceiling = wrk(base + static, args.seconds)
+            print(f"gunicorn -w {args.workers} --threads {args.threads}; wrk -t2 -c32 "
+                  f"-d{args.seconds}s, same machine")  # fmt: skip
+            print(f"{'endpoint':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'of ceiling':>11}")
+            rows = [
+                ("GET static file (ceiling)", ceiling),
+                ("GET /verify/<uuid> (QR scan)", wrk(f"{base}/verify/{uuid}", args.seconds)),
+                ("GET /badges/<uuid>", wrk(f"{base}/badges/{uuid}", args.seconds)),
+                ("POST /api/v1/verify", wrk(base + "/api/v1/verify", args.seconds, body)),
+            ]
+            for name, (rate, p50, p99) in rows:
+                print(f"{name:<32} {rate:8.0f} {p50:8.1f} {p99:8.1f} {rate / ceiling[0]:10.0%}")
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+            with make_engine(DATABASE).begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+if __name__ == "__main__":
+    main()
