@@ -5,11 +5,13 @@ through the same local trust documents the app serves."""
 from __future__ import annotations
 
 import copy
+import io
 from datetime import timedelta
 
 import pytest
 
-from issuer.models import RegistryEntryStatus, Role
+from issuer.jobs import bulk
+from issuer.models import Award, RegistryEntryStatus, Role
 from issuer.permissions import PermissionDenied
 from issuer.services import endorsements, issuance, registry, revocation, status_lists, users
 from issuer.signing import EmployerSigners
@@ -405,3 +407,23 @@ def test_a_revoked_badge_keeps_its_endorsement_check_apart(world, signer, employ
     report = Trust(world, signer, employers).verify(award.credential_json)
     assert _statuses(report)["status"] == "failed"
     assert report.check("endorsements").status == "passed"
+
+
+def test_a_cohort_issued_in_bulk_carries_the_endorsement_too(world, signer, employers, partner):
+    _endorse(world, employers, partner)
+    student = world.student(world.pathways.silver, "Ana Chen")
+    job = bulk.open_job(
+        world.session,
+        stream=io.BytesIO(f"student_email\n{student.email}\n".encode()),
+        filename="cohort.csv",
+        badge=world.badge,
+        actor=None,
+        now=world.now,
+    )
+    world.session.commit()
+    for chunk_no in bulk.pending_chunks(world.session, job):
+        bulk.run_chunk(world.session, job.id, chunk_no, signer=signer, site=SITE, now=world.now)
+    award = world.session.query(Award).filter(Award.student_id == student.id).one()
+    report = Trust(world, signer, employers).verify(award.credential_json)
+    assert report.verified, report.checks
+    assert report.credential.endorsers == ("Sutter Health",)
