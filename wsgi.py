@@ -31,6 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from issuer import web as issuer_web
     from issuer.credentials_cli import sign_command
     from issuer.signing import EmployerSigners, signer_from_config
+    from issuer.wallets import init_app as wallets_init_app
     from issuer.web import public as public_web
     from keys.cli import keys_cli
     from verifier import web as verifier_web
@@ -50,6 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     issuer_web.init_app(app)
     public_web.init_app(app)
     verifier_web.init_app(app)
+    wallets_init_app(app)
     if app.config["LOAD_BADGES_ON_START"]:
         issuer_cli.load_badges_on_start(app)
     return app

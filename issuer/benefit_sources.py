@@ -26,6 +26,7 @@ from badge_definitions import certification_rank
 from issuer.models import Award, BadgeDefinitionRecord, Pathway
 from issuer.services import status_lists
 from issuer.services.badges import definition_of
+from issuer.services.my_badges import public_holder_name
 from issuer.services.status_lists import LdpSigner
 from verifier.benefits import AwardFacts, KnownBadge
 from verifier.resolvers import ResolutionError, base_url
@@ -107,13 +108,16 @@ class IssuerRecords:
         )
 
     def stored(self, identifier: str) -> StoredCredential | None:
+        """None also when the student hid the badge's public page: the QR landing and the API
+        look-up then say "not kept here", while an uploaded or pasted copy still verifies."""
         award = find_award(self._sessions(), identifier)
-        if award is None:
+        if award is None or award.public_page_hidden:
             return None
         return StoredCredential(
             credential=award.credential_json,
             jwt=award.credential_jwt,
             uuid=award.credential_id.removeprefix("urn:uuid:"),
+            holder_name=public_holder_name(award.student),
         )
 
 

@@ -261,6 +261,10 @@ class Award(Base):
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # student-wallets: the student may hide the public page (the credential stays verifiable
+    # by upload or paste); the last time a wallet took the credential (see WalletOffer).
+    public_page_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_to_wallet_at: Mapped[datetime | None]
 
     student: Mapped[Student] = relationship()
     badge: Mapped[BadgeDefinitionRecord] = relationship()
@@ -427,6 +431,38 @@ class BulkJobChunk(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     heartbeat_at: Mapped[datetime | None]
+
+
+class WalletProtocol(enum.StrEnum):
+    OID4VCI = "oid4vci"  # OpenID for Verifiable Credential Issuance 1.0, pre-authorized code
+    VCAPI = "vcapi"  # VC-API exchange with DID Authentication (DCC Learner Credential Wallet)
+
+
+class WalletOffer(Base):
+    """One offer of an award to a wallet (``issuer.wallets``): single-use and short-lived.
+
+    Only SHA-256 hashes of the secrets are kept: ``code_hash`` is the pre-authorized code
+    (OID4VCI) or the exchange challenge (VC-API), ``tx_code_hash`` the transaction code the
+    student types into the wallet, ``access_token_hash`` the token the wallet got for the code.
+    ``delivered_at`` and ``holder_id`` (the wallet's DID) record the delivery the admin sees.
+    """
+
+    __tablename__ = "wallet_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[str] = mapped_column(String(64), unique=True)  # public handle in URLs
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    protocol: Mapped[WalletProtocol] = mapped_column(_enum(WalletProtocol, "wallet_protocol"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    access_token_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None]  # the code was exchanged (token issued / VP received)
+    delivered_at: Mapped[datetime | None]
+    holder_id: Mapped[str | None] = mapped_column(String(2000))
 
 
 # -- employer trust (#11): the registry of recognized issuers, employers' endorsements, and

@@ -7,6 +7,9 @@ Identifiers 1.0 (Multikey ``publicKeyMultibase``, JsonWebKey ``publicKeyJwk``).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
@@ -57,6 +60,29 @@ def did_key_document(did: str) -> dict[str, Any]:
 
 def did_key_for(public_key: PublicKey) -> str:
     return "did:key:" + public_key.to_multikey()
+
+
+_MAX_DID_JWK_CHARS = 2000
+
+
+def did_jwk_for(public_key: PublicKey) -> str:
+    """The ``did:jwk`` of a public key: ``did:jwk:`` + base64url(UTF-8 JSON of the public JWK)
+    (did:jwk method specification §2; members sorted, no whitespace, so one key gives one DID)."""
+    text = json.dumps(public_key.to_jwk(), sort_keys=True, separators=(",", ":"))
+    return "did:jwk:" + base64.urlsafe_b64encode(text.encode("utf-8")).rstrip(b"=").decode()
+
+
+def did_jwk_public_key(did: str) -> PublicKey:
+    """The public key a ``did:jwk`` carries (did:jwk method specification §2.3 Read).
+    Raises :class:`InvalidDid` for anything else, private key members included."""
+    if not did.startswith("did:jwk:") or len(did) > _MAX_DID_JWK_CHARS:
+        raise InvalidDid(f"{did[:80]!r} is not a did:jwk")
+    encoded = did.removeprefix("did:jwk:")
+    try:
+        jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        return public_key_from_jwk(jwk)
+    except (ValueError, binascii.Error, InvalidKey) as error:
+        raise InvalidDid(f"did:jwk does not carry a usable public key: {error}") from None
 
 
 def did_web_url(did: str) -> str:

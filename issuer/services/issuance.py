@@ -297,3 +297,23 @@ def issue_badge(
     )
     session.flush()
     return award
+
+
+def credential_for_holder(
+    award: Award, *, holder_id: str, signer: Signer
+) -> tuple[dict[str, Any], str]:
+    """The award's credential bound to a wallet: ``credentialSubject.id`` = ``holder_id``
+    (the wallet's DID), signed again by ``signer`` in both formats (JSON-LD with an
+    eddsa-rdfc-2022 proof, and VC-JWT whose ``sub`` is the DID).
+
+    Everything else is the award as issued: the same ``id``, dates, evidence and status entry,
+    so revoking the award revokes every wallet copy (VC DM 2.0 §4.4 credentialSubject ``id``;
+    OB 3.0 AchievementSubject ``id``). Returns ``(json_ld, jwt)``; raises ValueError when the
+    award is revoked (a wallet must not receive a revoked credential).
+    """
+    if award.revoked_at is not None:
+        raise ValueError(f"{award.credential_id} is revoked")
+    credential = {key: value for key, value in award.credential_json.items() if key != "proof"}
+    subject = dict(credential["credentialSubject"])
+    credential["credentialSubject"] = {"id": holder_id, **subject}
+    return signer.sign_ldp(credential), signer.sign_jwt(credential)

@@ -12,10 +12,12 @@ from flask import Blueprint, Flask
 def blueprints() -> list[Blueprint]:
     from issuer.web import auth
     from issuer.web.admin import bp as admin_bp
+    from issuer.web.students import bp as students_bp
 
     return [
         auth.bp,
         admin_bp,
+        students_bp,
     ]
 
 

@@ -195,7 +195,9 @@ def test_the_api_answers_hostile_values_as_json_never_as_html(client):
 
 # -- CSRF on every state-changing form ------------------------------------------------------------
 
-CSRF_EXEMPT = ("verifier_api",)  # the stateless JSON API: reads no cookies
+# The stateless JSON API and the wallet protocols (authenticated by their offers' own secrets,
+# never by our session cookie) read no cookies.
+CSRF_EXEMPT = ("verifier_api", "oid4vci", "vcapi_exchange")
 SAMPLE = {"IntegerConverter": 1, "UUIDConverter": uuid.UUID(int=7)}
 
 
@@ -213,7 +215,7 @@ def _post_routes(app: Any) -> list[str]:
     return urls
 
 
-def test_the_csrf_exemption_is_only_the_json_api(app):
+def test_the_csrf_exemption_is_only_the_json_api_and_the_wallet_protocols(app):
     assert app.config["CSRF_EXEMPT_BLUEPRINTS"] == CSRF_EXEMPT
     assert len(_post_routes(app)) >= 10
 

@@ -12,6 +12,7 @@ class StoredCredential:
     credential: dict[str, Any]  # JSON-LD with its Data Integrity proof
     jwt: str | None
     uuid: str  # the credential id without "urn:uuid:", as used in /verify/<uuid>
+    holder_name: str | None = None  # only when the holder consented to show it publicly
 
 
 class StoredCredentials(Protocol):

@@ -1,7 +1,7 @@
 """Employer trust (#11): recognized issuers, employers' endorsements, benefits granted.
 
 Revision ID: 0003_employer_trust
-Revises: 0003_scale
+Revises: 0003_student_wallets
 Create Date: 2026-11-29 23:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_employer_trust"
-down_revision: str | None = "0003_scale"
+down_revision: str | None = "0003_student_wallets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

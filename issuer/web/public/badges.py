@@ -1,7 +1,8 @@
 """The public badge page (no login), its downloads, QR codes and printable card.
 
 Pages are addressed by the credential's UUID only: sequential award numbers would let anyone
-walk through every student's badge. A student's name appears only with their consent.
+walk through every student's badge. A student's name appears only with their consent. A badge
+whose student hid its page is "not found" here for everyone but that student, signed in.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from issuer.database import get_session
 from issuer.models import Award
 from issuer.qr import qr_png, qr_svg
 from issuer.services.badges import definition_of
+from issuer.services.my_badges import public_holder_name
 from issuer.web.public.linkedin import add_to_profile_url
+from issuer.web.student_session import current_student_id
 from verifier.benefits import benefits_for
 from verifier.inputs import ParsedInput
 from verifier.recipient import email_matches
@@ -50,14 +53,10 @@ class BadgeView:
 
 def _view(credential_id: UUID) -> BadgeView:
     award = find_award(get_session(), str(credential_id))
-    if award is None:
+    if award is None or (award.public_page_hidden and current_student_id() != award.student_id):
         abort(404, description="No badge with this id was issued here.")
-    student = award.student
     return BadgeView(
-        award,
-        definition_of(award.badge),
-        str(credential_id),
-        student.name if student.name_display_consent else None,
+        award, definition_of(award.badge), str(credential_id), public_holder_name(award.student)
     )
 
 
