@@ -464,6 +464,8 @@ class WalletOffer(Base):
     delivered_at: Mapped[datetime | None]
     holder_id: Mapped[str | None] = mapped_column(String(2000))
 
+    award: Mapped[Award] = relationship()
+
 
 # -- employer trust (#11): the registry of recognized issuers, employers' endorsements, and
 # benefits granted to badge holders -------------------------------------------------------
