@@ -32,13 +32,21 @@ class Config:
     LOGIN_RATE_WINDOW_SECONDS = 300
     VERIFIER_NETWORK_ENABLED = True
     VERIFIER_NETWORK_CONNECT_TIMEOUT = 3  # seconds
-    VERIFIER_NETWORK_TOTAL_TIMEOUT = 8  # seconds
+    VERIFIER_NETWORK_TOTAL_TIMEOUT = 5  # seconds
     VERIFIER_NETWORK_MAX_BYTES = 256 * 1024  # per response, after decompression
     VERIFIER_NETWORK_CACHE_TTL = 300  # seconds
     # Bulk issuance jobs (issuer/jobs): empty runs them in this process (the embedded
     # default); amqp://… (RabbitMQ) or redis://… sends chunks to Dramatiq workers
     JOBS_BROKER_URL = ""
     JOBS_QUEUE_NAME = "bulk-issuance"  # one queue per deployment sharing a broker
+    # Public verifier isolation (issue #8, sec-verifier): see verifier/web/admission.py
+    # CPU for all canonicalizations + JSON-LD checks of a request: the largest credential the
+    # canonicalization budget admits needs about 0.2 s cold, so 0.5 s leaves room for it
+    VERIFY_WORK_BUDGET_SECONDS = 0.5
+    VERIFY_COST_UNIT_SECONDS = 0.05  # each 50 ms of CPU beyond the first counts as one more attempt
+    VERIFY_MAX_CONCURRENT_PER_CLIENT = 2  # verifications of one address running at once
+    VERIFY_MAX_CONCURRENT = 8  # verifications running at once in one process
+    VERIFIER_NETWORK_MAX_DID_DOCUMENT_BYTES = 100_000  # DID / controller documents (keys)
 
 
 class TestConfig(Config):

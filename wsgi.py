@@ -95,5 +95,6 @@ def _verification_context(app: Flask) -> VerificationContext:
     return VerificationContext(
         resolver=ChainResolver(*resolvers),
         limits=InputLimits.from_config(app.config),
+        work_budget_seconds=float(app.config["VERIFY_WORK_BUDGET_SECONDS"]),
         registry=registry,
     )

@@ -18,6 +18,7 @@ from schemas.safe_mode import (
     check_compact_form,
     check_safe_mode,
     json_ld_problems,
+    lost_in_expansion,
     require_safe_mode,
 )
 from schemas.validation import SchemaViolation, validate_credential, validate_profile
@@ -38,6 +39,7 @@ __all__ = [
     "document_loader",
     "is_pinned",
     "json_ld_problems",
+    "lost_in_expansion",
     "pinned_contexts",
     "require_safe_mode",
     "validate_credential",

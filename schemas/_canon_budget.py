@@ -11,7 +11,9 @@ is passed.
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 
 class CanonicalizationError(Exception):
@@ -84,8 +86,10 @@ class Meter:
         self.budget = budget
         self._deadline = time.perf_counter() + budget.max_seconds
         self._ndegree_steps = 0
+        _charge_request("canonicalization")
 
     def check_time(self, stage: str) -> None:
+        _charge_request(stage)
         if time.perf_counter() > self._deadline:
             raise CanonicalizationTooComplex(
                 f"too complex: {stage} did not finish within max_seconds={self.budget.max_seconds}"
@@ -116,3 +120,13 @@ class Meter:
     @property
     def ndegree_steps(self) -> int:
         return self._ndegree_steps
+
+
+# The request's shared budget (a schemas.work_budget.WorkBudget), when one is open.
+ACTIVE_WORK_BUDGET: ContextVar[Any] = ContextVar("work_budget", default=None)
+
+
+def _charge_request(stage: str) -> None:
+    budget = ACTIVE_WORK_BUDGET.get()
+    if budget is not None:
+        budget.check(stage)

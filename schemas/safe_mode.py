@@ -25,7 +25,11 @@ naming any other context is reported and not expanded.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +39,7 @@ from pyld.jsonld import DEFAULT_BASE_IRI, KEYWORDS, JsonLdProcessor
 from schemas._canon_expand import MemoizedContexts
 from schemas.loader import document_loader, is_pinned
 from schemas.validation import json_path
+from schemas.work_budget import WorkBudgetSpent, charge
 
 UNDEFINED_TERMS_CONTEXT = "https://www.w3.org/ns/credentials/undefined-terms/v2"
 
@@ -83,8 +88,48 @@ def check_compact_form(document: Mapping[str, Any]) -> list[SafeModeProblem]:
 
 def json_ld_problems(document: Mapping[str, Any]) -> list[SafeModeProblem]:
     """What both checks find, from one expansion (the verifier's hot path)."""
-    inspection = _inspect(document)
+    inspection = _inspect_remembered(document)
     return _sorted(inspection.unsafe | inspection.compact)
+
+
+def lost_in_expansion(document: Mapping[str, Any]) -> list[SafeModeProblem]:
+    """What JSON-LD 1.1 safe mode itself rejects: every key or type expansion drops or leaves
+    a relative IRI, every keyword-like key it ignores, and any failure to expand, sorted by path.
+
+    Narrower than :func:`check_safe_mode`, which also refuses inline contexts, ``@vocab`` and
+    ``@base`` and terms defined only through ``@vocab`` (our verifier's policy): what they
+    define is signed, as absolute IRIs. This is
+    the check for every view a proof hashes (the view loses nothing the JSON shows).
+    """
+    inspection = _inspect_remembered(document)
+    return _sorted(inspection.unsafe - inspection.policy)
+
+
+_MEMO_SIZE = 256
+_memo: OrderedDict[bytes, _Inspection] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _inspect_remembered(document: Any) -> _Inspection:
+    """``_inspect``, remembered for the last :data:`_MEMO_SIZE` documents by SHA-256 of their
+    key-sorted JSON (the answer is a pure function of it): the verifier's ``json-ld`` check and
+    the proof suites' check of the same hashed view expand it once."""
+    try:
+        text = json.dumps(document, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return _inspect(document)
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    with _memo_lock:
+        known = _memo.get(key)
+        if known is not None:
+            _memo.move_to_end(key)
+            return known
+    inspection = _inspect(document)
+    with _memo_lock:
+        _memo[key] = inspection
+        if len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return inspection
 
 
 def require_safe_mode(document: Mapping[str, Any]) -> None:
@@ -98,6 +143,8 @@ def require_safe_mode(document: Mapping[str, Any]) -> None:
 class _Inspection:
     unsafe: set[SafeModeProblem] = field(default_factory=set)
     compact: set[SafeModeProblem] = field(default_factory=set)
+    # the part of ``unsafe`` that is our policy, not loss: inline contexts, @vocab
+    policy: set[SafeModeProblem] = field(default_factory=set)
     expanded: bool = False
 
 
@@ -123,11 +170,26 @@ def _inspect(document: Any) -> _Inspection:
         inspection.unsafe.add(SafeModeProblem("$", "the document is nested too deeply to expand"))
         return inspection
     except Exception as error:  # pyld is not hardened: any failure is "cannot expand"
+        spent = _budget_spent(error)
+        if spent is not None:  # not an answer about the document: never remembered
+            raise spent from None
         inspection.unsafe.add(SafeModeProblem("$", f"JSON-LD expansion failed: {_reason(error)}"))
         return inspection
     inspection.expanded = True
     _check_expanded(expanded, inspection)
     return inspection
+
+
+def _budget_spent(error: BaseException) -> WorkBudgetSpent | None:
+    """The request's work budget ran out somewhere in ``error``'s chain (pyld wraps it)."""
+    seen = 0
+    cause: BaseException | None = error
+    while cause is not None and seen < 16:
+        if isinstance(cause, WorkBudgetSpent):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return None
 
 
 def _reason(error: BaseException) -> str:
@@ -189,21 +251,20 @@ def _check_context(value: Any, path: _Path, inspection: _Inspection) -> bool:
                 )
                 loadable = False
         elif isinstance(entry, Mapping):
-            inspection.unsafe.add(
-                SafeModeProblem(
-                    where,
-                    "inline (embedded) context: only the pinned context URLs may define terms",
-                )
+            inline = SafeModeProblem(
+                where, "inline (embedded) context: only the pinned context URLs may define terms"
             )
+            inspection.unsafe.add(inline)
+            inspection.policy.add(inline)
             for keyword in ("@vocab", "@base"):
                 if keyword in entry:
-                    inspection.unsafe.add(
-                        SafeModeProblem(
-                            json_path((*entry_path, keyword)),
-                            f"'{keyword}' in a context makes undefined terms or relative IRIs "
-                            "look defined",
-                        )
+                    problem = SafeModeProblem(
+                        json_path((*entry_path, keyword)),
+                        f"'{keyword}' in a context makes undefined terms or relative IRIs "
+                        "look defined",
                     )
+                    inspection.unsafe.add(problem)
+                    inspection.policy.add(problem)
         elif entry is not None:
             inspection.unsafe.add(SafeModeProblem(where, "a context must be a URL or an object"))
             loadable = False
@@ -230,6 +291,7 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
         type_key=None,
         type_scoped_ctx=None,
     ):
+        charge("JSON-LD check")  # the request's shared work budget (schemas.work_budget)
         path = self._path_of(element)
         try:
             self._inspect_object(active_ctx, element, path, type_scoped_ctx or active_ctx, options)
@@ -269,6 +331,12 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
     def _unsafe(self, path: _Path, message: str) -> None:
         self._inspection.unsafe.add(SafeModeProblem(json_path(path), message))
 
+    def _by_vocab(self, path: _Path, message: str) -> None:
+        """Defined only through ``@vocab``: signed (as an absolute IRI) but refused by policy."""
+        problem = SafeModeProblem(json_path(path), message)
+        self._inspection.unsafe.add(problem)
+        self._inspection.policy.add(problem)
+
     def _not_compact(self, path: _Path, message: str) -> None:
         self._inspection.compact.add(SafeModeProblem(json_path(path), message))
 
@@ -302,7 +370,7 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
 
     def _check_undefined_key(self, ctx, key: str, iri: str, key_path: _Path) -> None:
         if ":" not in key:
-            self._unsafe(key_path, _vocab_message(f"property '{key}'", iri))
+            self._by_vocab(key_path, _vocab_message(f"property '{key}'", iri))
             return
         self._not_compact(
             key_path,
@@ -344,7 +412,7 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
                     f"IRI '{iri}', which pyld resolves against '{DEFAULT_BASE_IRI}')",
                 )
             elif item not in mappings and ":" not in item:
-                self._unsafe(item_path, _vocab_message(f"type '{item}'", iri))
+                self._by_vocab(item_path, _vocab_message(f"type '{item}'", iri))
             elif item not in mappings:
                 self._not_compact(
                     item_path,

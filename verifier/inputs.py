@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import struct
+import zlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -150,12 +151,15 @@ def parse_text(
         raise UnusableInput("encrypted JWTs (JWE) are not accepted")
     if not _JWS_PATTERN.match(stripped):
         raise UnusableInput("input is neither a JSON credential nor a compact JWS")
-    _check_jws_json(stripped, limits)
+    check_jws_json(stripped, limits)
     return ParsedInput("jwt", None, stripped, source)
 
 
-def _check_jws_json(token: str, limits: InputLimits) -> None:
+def check_jws_json(token: str, limits: InputLimits = DEFAULT_LIMITS) -> None:
     """Hold a JWS's header and payload to the same strict JSON rules as a JSON-LD credential.
+
+    Raises UnusableInput naming the refused part. Run on every compact JWS the verifier reads:
+    presented ones here, endorsement JWTs and any other by :func:`verifier.verification.verify`.
 
     The proof layer parses them with plain ``json.loads``, which takes duplicate keys (which
     one wins?), NaN and 1e999999, and recurses without limit on deep nesting. A segment that
@@ -177,7 +181,8 @@ def parse_bytes(data: bytes, limits: InputLimits = DEFAULT_LIMITS) -> ParsedInpu
     """Sniff ``data``: a baked PNG, a baked SVG, or credential text."""
     if data.startswith(PNG_SIGNATURE):
         return parse_text(extract_from_png(data, limits), limits, source="png")
-    head = data[:1024].lstrip()
+    # XML 1.0 §4.3.3 / Appendix F: a UTF-8 document may start with a byte order mark.
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"<"):
         return parse_text(extract_from_svg(data, limits), limits, source="svg")
     if len(data) > limits.max_credential_bytes:
@@ -199,12 +204,16 @@ def extract_from_png(data: bytes, limits: InputLimits = DEFAULT_LIMITS) -> str:
         raise UnusableInput(f"image is larger than {limits.max_image_bytes} bytes")
     if not data.startswith(PNG_SIGNATURE):
         raise UnusableInput("not a PNG image")
-    offset, chunks, found = len(PNG_SIGNATURE), 0, []
+    offset, chunks, found, ended = len(PNG_SIGNATURE), 0, [], False
     while offset + 8 <= len(data):
         length, chunk_type = struct.unpack(">I4s", data[offset : offset + 8])
         body = data[offset + 8 : offset + 8 + length]
-        if len(body) != length:
+        crc = data[offset + 8 + length : offset + 12 + length]
+        if len(body) != length or len(crc) != 4:
             raise UnusableInput("PNG is truncated")
+        # PNG §5.3: every chunk's CRC covers its type and data; a wrong one is a damaged file
+        if struct.unpack(">I", crc)[0] != zlib.crc32(chunk_type + body):
+            raise UnusableInput(f"PNG chunk {chunk_type!r} is damaged (its CRC does not match)")
         chunks += 1
         if chunks > limits.max_png_chunks:
             raise UnusableInput(f"PNG has more than {limits.max_png_chunks} chunks")
@@ -218,8 +227,13 @@ def extract_from_png(data: bytes, limits: InputLimits = DEFAULT_LIMITS) -> str:
                 raise UnusableInput("malformed iTXt chunk")
             found.append(parts[2])
         if chunk_type == b"IEND":
+            ended = True
             break
         offset += 12 + length
+    if not ended:
+        # PNG §5.6: IEND ends every PNG; without it the file was cut (or something appended
+        # will be read by another tool), so neither reading of it is trusted.
+        raise UnusableInput("PNG is truncated (it does not end with an IEND chunk)")
     if not found:
         raise UnusableInput(
             "the PNG carries no Open Badges credential (no openbadgecredential iTXt chunk)"
@@ -259,7 +273,34 @@ def extract_from_svg(data: bytes, limits: InputLimits = DEFAULT_LIMITS) -> str:
         raise UnusableInput("the SVG carries more than one Open Badges credential")
     element = elements[0]
     # A VC-JWT is baked in the `verify` attribute; a JSON-LD credential as the element's text.
-    text = element.get("verify") or (element.text or "")
-    if not text.strip():
+    token, inner = (element.get("verify") or "").strip(), (element.text or "").strip()
+    if token and inner:
+        _check_svg_agrees(token, inner, limits)
+    text = token or inner
+    if not text:
         raise UnusableInput("the openbadges:credential element is empty")
     return text
+
+
+def _check_svg_agrees(token: str, inner: str, limits: InputLimits) -> None:
+    """An SVG carrying both a ``verify=`` JWT and a JSON credential is read only when both are
+    the same credential: two readers (ours takes the JWT, another tool the text) must not see
+    two different credentials."""
+    parsed = parse_text(token, limits)
+    if parsed.kind != "jwt" or parsed.token is None:
+        raise UnusableInput("the SVG's verify attribute is not a VC-JWT")
+    payload_part = parsed.token.split(".")[1]
+    try:
+        payload = parse_json(
+            base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4)).decode(),
+            limits,
+        )
+    except (ValueError, UnicodeDecodeError):
+        raise UnusableInput("the SVG's verify attribute is not a readable VC-JWT") from None
+    signed = payload.get("vc", payload) if isinstance(payload, dict) else None
+    shown = parse_json(inner, limits) if inner.startswith("{") else None
+    if signed != shown:
+        raise UnusableInput(
+            "the SVG carries two different credentials: the JWT in its verify attribute and "
+            "the JSON inside the element disagree"
+        )

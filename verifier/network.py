@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from keys.did import InvalidDid, did_web_url
 from verifier.inputs import UnusableInput, parse_json
 from verifier.limits import InputLimits
-from verifier.resolvers import ResolutionError, base_url
+from verifier.resolvers import ResolutionError, base_url, resolving_key, unbound_key_url
 
 ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
 USER_AGENT = "pathway-badges-verifier/0.1 (+Open Badges 3.0)"
@@ -43,8 +43,10 @@ Resolve = Callable[[str, int], list[str]]
 @dataclass(frozen=True)
 class NetworkPolicy:
     connect_timeout: float = 3.0
-    total_timeout: float = 8.0
+    total_timeout: float = 5.0  # a DID document or status list is a few KiB: 5 s is plenty
     max_response_bytes: int = 256 * 1024  # after gzip decoding as well as on the wire
+    # DID and controller documents (fetched while resolving a key) list a few keys: 100 KB
+    max_did_document_bytes: int = 100_000
     cache_ttl: float = 300.0
     cache_entries: int = 256
     allow_loopback: bool = False  # test-only: a local server on 127.0.0.1 may answer
@@ -62,6 +64,11 @@ class NetworkPolicy:
             ),
             max_response_bytes=int(
                 config.get("VERIFIER_NETWORK_MAX_BYTES", defaults.max_response_bytes)
+            ),
+            max_did_document_bytes=int(
+                config.get(
+                    "VERIFIER_NETWORK_MAX_DID_DOCUMENT_BYTES", defaults.max_did_document_bytes
+                )
             ),
             cache_ttl=float(config.get("VERIFIER_NETWORK_CACHE_TTL", defaults.cache_ttl)),
             allow_loopback=bool(config.get("VERIFIER_NETWORK_ALLOW_LOOPBACK_FOR_TESTS", False)),
@@ -162,6 +169,9 @@ class NetworkResolver:
 
     def resolve(self, url: str) -> dict[str, Any]:
         url = base_url(url)
+        refusal = unbound_key_url(url)
+        if refusal is not None:
+            raise ResolutionError(refusal)
         if url.startswith("did:web:"):
             document = self._cached(did_document_url(url))
             if document.get("id") != url:
@@ -266,10 +276,16 @@ class NetworkResolver:
             raise ResolutionError(f"{url} took longer than {self.policy.total_timeout} s")
         return remaining
 
+    def _cap(self) -> int:
+        """Bytes allowed for the document being fetched: less for a key's document."""
+        if resolving_key():
+            return min(self.policy.max_response_bytes, self.policy.max_did_document_bytes)
+        return self.policy.max_response_bytes
+
     def _read(
         self, response: http.client.HTTPResponse, sock: socket.socket, deadline: float, url: str
     ) -> bytes:
-        cap = self.policy.max_response_bytes
+        cap = self._cap()
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
             raise ResolutionError(f"{url} is larger than {cap} bytes")
@@ -300,7 +316,7 @@ class NetworkResolver:
         return bytes(decoded)
 
     def _parse(self, body: bytes, url: str) -> dict[str, Any]:
-        limits = InputLimits(max_credential_bytes=self.policy.max_response_bytes)
+        limits = InputLimits(max_credential_bytes=self._cap())
         try:
             document = parse_json(body.decode("utf-8"), limits)
         except UnicodeDecodeError:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
 class AttemptStore(Protocol):
-    def hit(self, key: str, window_seconds: float) -> int:
-        """Count one attempt for ``key``; return the attempts within the window."""
+    def hit(self, key: str, window_seconds: float, weight: int = 1) -> int:
+        """Count ``weight`` attempts for ``key``; return the attempts within the window."""
 
     def count(self, key: str, window_seconds: float) -> int:
         """The attempts for ``key`` within the window."""
@@ -27,31 +28,47 @@ class AttemptStore(Protocol):
 
 @dataclass
 class MemoryAttemptStore:
-    """Attempt times per key (a sliding window), in this process's memory, bounded in size."""
+    """Attempt times per key (a sliding window), in this process's memory, bounded in size.
+
+    Each key keeps a queue of (time, weight) and their running sum, so counting a hit is
+    constant time however hard one key is hammered (a flood of refused requests must stay
+    cheap to refuse).
+    """
 
     clock: Callable[[], float] = time.monotonic
     max_keys: int = 10_000
-    _attempts: dict[str, list[float]] = field(default_factory=dict)
+    _attempts: dict[str, tuple[deque[tuple[float, int]], list[int]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def hit(self, key: str, window_seconds: float) -> int:
+    def _recent(self, key: str, now: float, window_seconds: float):
+        entry = self._attempts.get(key)
+        if entry is None:
+            return None
+        times, total = entry
+        while times and now - times[0][0] >= window_seconds:
+            total[0] -= times.popleft()[1]
+        return entry
+
+    def hit(self, key: str, window_seconds: float, weight: int = 1) -> int:
         now = self.clock()
         with self._lock:
-            recent = [t for t in self._attempts.get(key, []) if now - t < window_seconds]
-            recent.append(now)
-            self._attempts[key] = recent
+            entry = self._recent(key, now, window_seconds)
+            if entry is None:
+                entry = self._attempts[key] = (deque(), [0])
+            times, total = entry
+            times.append((now, max(1, weight)))
+            total[0] += max(1, weight)
             if len(self._attempts) > self.max_keys:  # many keys tried: forget stale ones
                 self._attempts = {
-                    k: times
-                    for k, times in self._attempts.items()
-                    if now - times[-1] < window_seconds
+                    k: e for k, e in self._attempts.items() if now - e[0][-1][0] < window_seconds
                 }
-            return len(recent)
+            return total[0]
 
     def count(self, key: str, window_seconds: float) -> int:
         now = self.clock()
         with self._lock:
-            return sum(1 for t in self._attempts.get(key, []) if now - t < window_seconds)
+            entry = self._recent(key, now, window_seconds)
+            return 0 if entry is None else entry[1][0]
 
     def reset(self, key: str) -> None:
         with self._lock:
@@ -71,10 +88,10 @@ class RedisAttemptStore:
     def _bucket(self, key: str, window_seconds: float) -> str:
         return f"{self._prefix}{key}:{int(self._clock() // window_seconds)}"
 
-    def hit(self, key: str, window_seconds: float) -> int:
+    def hit(self, key: str, window_seconds: float, weight: int = 1) -> int:
         bucket = self._bucket(key, window_seconds)
         pipeline = self._client.pipeline()
-        pipeline.incr(bucket)
+        pipeline.incrby(bucket, max(1, weight))
         pipeline.expire(bucket, int(window_seconds) + 1)
         count, _ = pipeline.execute()
         return int(count)
@@ -111,3 +128,52 @@ class RateLimit:
     def exceeded(self, key: str) -> bool:
         """Count this attempt; True when it is over the limit."""
         return self.store.hit(key, self.window_seconds) > self.limit
+
+    def charge(self, key: str, extra: int) -> None:
+        """Count ``extra`` more attempts for ``key`` (what an expensive request cost beyond
+        the one attempt :meth:`exceeded` counted)."""
+        if extra > 0:
+            self.store.hit(key, self.window_seconds, weight=extra)
+
+
+class ConcurrencyLimit:
+    """At most ``per_client`` requests of one client, and ``total`` in all, at the same time,
+    in this process (what runs at once is a property of one process).
+
+    :meth:`enter` never waits: a request over either bound is refused at once, so one
+    client's pile of expensive requests neither queues in front of others nor holds workers.
+    """
+
+    def __init__(self, per_client: int, total: int) -> None:
+        if per_client < 1 or total < per_client:
+            raise ValueError("need 1 <= per_client <= total")
+        self.per_client = per_client
+        self.total = total
+        self._running: dict[str, int] = {}
+        self._all = 0
+        self._lock = threading.Lock()
+
+    def enter(self, client: str) -> str | None:
+        """Admit one request of ``client``: None, or why not ("client" or "total")."""
+        with self._lock:
+            if self._running.get(client, 0) >= self.per_client:
+                return "client"
+            if self._all >= self.total:
+                return "total"
+            self._running[client] = self._running.get(client, 0) + 1
+            self._all += 1
+            return None
+
+    def leave(self, client: str) -> None:
+        """The admitted request of ``client`` has finished."""
+        with self._lock:
+            left = self._running.get(client, 0) - 1
+            if left > 0:
+                self._running[client] = left
+            else:
+                self._running.pop(client, None)
+            self._all = max(0, self._all - 1)
+
+    def running(self, client: str | None = None) -> int:
+        with self._lock:
+            return self._all if client is None else self._running.get(client, 0)

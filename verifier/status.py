@@ -6,6 +6,7 @@ Pure: the status list document comes in already fetched and already verified by 
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,12 @@ from keys.multibase import MultibaseError, decode_base64url, encode_base64url
 # Bitstring Status List §6.1: a list is at least 16 KiB (131,072 entries) uncompressed; we
 # refuse to inflate more than 16 MiB so that a tiny gzip bomb cannot exhaust memory.
 MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024
+
+
+# Bitstring Status List §2.1: statusListIndex is "an arbitrary size integer … expressed as a
+# string"; ASCII digits only (str.isdigit takes "²", int() reads "٣" as 3), and at most 12 of
+# them (a list of 16 MiB, MAX_DECOMPRESSED_BYTES, has 134,217,728 entries: 9 digits).
+_ASCII_INDEX = re.compile(r"[0-9]{1,12}\Z", re.ASCII)
 
 
 class StatusError(ValueError):
@@ -49,7 +56,7 @@ def parse_entries(credential: dict[str, Any]) -> list[StatusEntry]:
         entry_type = entry.get("type")
         if entry_type in ("BitstringStatusListEntry", "StatusList2021Entry"):
             index = entry.get("statusListIndex")
-            if isinstance(index, str) and index.isdigit():
+            if isinstance(index, str) and _ASCII_INDEX.match(index):
                 index = int(index)
             if not isinstance(index, int) or isinstance(index, bool) or index < 0:
                 raise StatusError("statusListIndex must be a non-negative integer")

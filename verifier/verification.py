@@ -21,16 +21,23 @@ from keys.proofs import (
     verify_data_integrity,
     verify_signature,
 )
-from keys.proofs.jose import DecodedJws, key_carrying_headers
+from keys.proofs.jose import DecodedJws
 from schemas.canonical import CanonicalizationError
 from schemas.loader import VC_V1, VC_V2, ContextNotPinned, is_pinned
 from schemas.safe_mode import json_ld_problems
 from schemas.validation import validate_credential
-from verifier.inputs import ParsedInput
+from schemas.work_budget import shared_work_budget, uncharged
+from verifier.inputs import ParsedInput, UnusableInput, check_jws_json
 from verifier.limits import DEFAULT_LIMITS, InputLimits
 from verifier.recipient import email_matches
 from verifier.report import Check, CredentialSummary, VerificationReport
-from verifier.resolvers import DocumentResolver, NeedsNetwork, ResolutionError, base_url
+from verifier.resolvers import (
+    DocumentResolver,
+    NeedsNetwork,
+    ResolutionError,
+    base_url,
+    resolving_key_of,
+)
 from verifier.status import (
     StatusError,
     check_bitstring_entry,
@@ -56,6 +63,10 @@ class VerificationContext:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     limits: InputLimits = DEFAULT_LIMITS
     clock_skew: timedelta = timedelta(minutes=5)
+    # CPU seconds shared by every canonicalization and JSON-LD check of one verification,
+    # endorsements and status list included (schemas.work_budget); a web request opens its
+    # own (VERIFY_WORK_BUDGET_SECONDS), which this one joins.
+    work_budget_seconds: float = 0.5
     registry: RegistryPolicy | None = None
 
 
@@ -102,14 +113,29 @@ def verify(
     recipient_email: str | None = None,
     _depth: int = 0,
 ) -> VerificationReport:
-    """Verify a parsed credential and return the report of named checks."""
+    """Verify a parsed credential and return the report of named checks.
+
+    All the JSON-LD work of the call (this credential, its endorsements, its status list) is
+    charged to one shared work budget of ``context.work_budget_seconds``; once it is spent,
+    what still needed canonicalizing fails as too complex.
+    """
+    with shared_work_budget(context.work_budget_seconds):
+        return _verify(parsed, context, recipient_email=recipient_email, depth=_depth)
+
+
+def _verify(
+    parsed: ParsedInput, context: VerificationContext, *, recipient_email: str | None, depth: int
+) -> VerificationReport:
     checks = _Checks()
     decoded: DecodedJws | None = None
     credential = parsed.credential
     if parsed.kind == "jwt":
         try:
+            # The strict reader first: decode_compact's plain json.loads takes duplicate keys
+            # and NaN, and recurses without limit (an endorsementJwt nesting 20,000 arrays).
+            check_jws_json(parsed.token or "", context.limits)
             decoded = decode_compact(parsed.token or "")
-        except ProofError as error:
+        except (ProofError, UnusableInput) as error:
             checks.add("format", "failed", f"Not a usable VC-JWT: {error}")
             return VerificationReport(tuple(checks.items))
         credential = decoded.credential
@@ -130,16 +156,16 @@ def verify(
         _check_jwt(decoded, parsed.token or "", credential, context, checks)
     else:
         _check_embedded_proofs(credential, context, checks)
-    recognized = _check_issuer_recognized(credential, context, checks) if _depth == 0 else None
+    recognized = _check_issuer_recognized(credential, context, checks) if depth == 0 else None
     _check_validity(credential, context, checks)
     status = _check_status(credential, context, checks)
     _check_recipient(credential, recipient_email, checks)
     endorsers: tuple[str, ...] = ()
-    if _depth == 0:
+    if depth == 0:
         endorsers = _check_endorsements(credential, context, checks)
     if _signed_content_readable(checks):
         summary = replace(
-            summarize(credential, parsed.kind, status, context.now()),
+            summarize(credential, parsed.kind, status, context.now(), context.clock_skew),
             issuer_recognized=recognized,
             endorsers=endorsers,
         )
@@ -150,16 +176,32 @@ def verify(
 
 
 def _signed_content_readable(checks: _Checks) -> bool:
-    """The proof verified and the JSON says what was signed (safe mode, compact form)."""
+    """The proof verified, with a key of the credential's own issuer (a signature by anyone
+    else vouches for nothing the credential claims), and the JSON says what was signed (safe
+    mode, compact form). Unless all three passed, nothing the credential claims is shown:
+    no name, no issuer name, no status."""
     statuses = {check.id: check.status for check in checks.items}
-    return statuses.get("proof") == "passed" and statuses.get("json-ld") == "passed"
+    return all(statuses.get(name) == "passed" for name in ("proof", "issuer", "json-ld"))
 
 
 # -- structure ---------------------------------------------------------------------------
 
 
+# Real OB 3.0 credentials name 2 to 4 contexts (VC, OB, sometimes Data Integrity and an
+# extension); every pinned one together is 20. More than 6 is no real credential, and each entry
+# is context processing for every canonicalization and JSON-LD check of the request.
+MAX_CONTEXTS = 6
+
+
 def _check_context(credential: dict[str, Any], checks: _Checks) -> None:
     contexts = _as_list(credential.get("@context"))
+    if len(contexts) > MAX_CONTEXTS:
+        checks.add(
+            "context",
+            "failed",
+            f"@context has {len(contexts)} entries; at most {MAX_CONTEXTS} are accepted",
+        )
+        return
     if not contexts or contexts[0] not in (VC_V1, VC_V2):
         checks.add(
             "context",
@@ -193,7 +235,7 @@ def _check_context(credential: dict[str, Any], checks: _Checks) -> None:
 
 
 def _check_types(credential: dict[str, Any], checks: _Checks) -> None:
-    types = set(_as_list(credential.get("type")))
+    types = {t for t in _as_list(credential.get("type")) if isinstance(t, str)}
     if "VerifiableCredential" not in types:
         checks.add("type", "failed", "type must include VerifiableCredential")
     elif not types & CREDENTIAL_TYPES:
@@ -272,17 +314,32 @@ def _is_assertion_method(document: dict[str, Any], method: dict[str, Any]) -> bo
     )
 
 
+def _resolve(context: VerificationContext, url: str) -> dict[str, Any]:
+    """The document at ``url`` from the injected resolver, outside the request's work budget:
+    resolvers do bounded work of their own (fetching within the network policy, or our issuer
+    signing its status list), not work the presented credential chose."""
+    with uncharged():
+        return context.resolver.resolve(url)
+
+
 @dataclass(frozen=True)
 class ResolvedKey:
     public_key: PublicKey
     controller: str
 
 
-def resolve_key(method_id: Any, context: VerificationContext) -> ResolvedKey:
-    """The key behind a verification method URL, with its controller, if listed for assertion."""
+def resolve_key(
+    method_id: Any, context: VerificationContext, issuer: str | None = None
+) -> ResolvedKey:
+    """The key behind a verification method URL, with its controller, if listed for assertion.
+
+    Resolved on behalf of ``issuer``: a resolver that would use the network fetches it only
+    when it is the issuer's own (:func:`verifier.resolvers.bound_to_issuer`).
+    """
     if not isinstance(method_id, str) or ":" not in method_id:
         raise ResolutionError(f"verificationMethod {method_id!r} is not a URL")
-    document = context.resolver.resolve(base_url(method_id))
+    with resolving_key_of(issuer):
+        document = _resolve(context, base_url(method_id))
     method = _find_method(document, method_id)
     if method is None:
         raise ResolutionError(f"{method_id} is not listed in its controller document")
@@ -338,7 +395,7 @@ def _check_embedded_proofs(
             checks.add("proof", "failed", f"{label} expired on {proof['expires']}")
             return
         try:
-            key = resolve_key(proof.get("verificationMethod"), context)
+            key = resolve_key(proof.get("verificationMethod"), context, issuer)
         except NeedsNetwork as error:
             checks.add("proof", "failed", f"Could not resolve the signing key offline: {error}")
             checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
@@ -378,10 +435,11 @@ def _jwt_key(decoded: DecodedJws, issuer: str | None, context: VerificationConte
     if isinstance(kid, str) and kid:
         if kid.startswith("#") and issuer:
             kid = issuer + kid
-        return resolve_key(kid, context)
+        return resolve_key(kid, context, issuer)
     if not issuer:
         raise ResolutionError("the JWT names no key (kid) and no issuer")
-    document = context.resolver.resolve(issuer)
+    with resolving_key_of(issuer):
+        document = _resolve(context, issuer)
     wanted = decoded.header.get("alg")
     for entry in _as_list(document.get("assertionMethod")):
         method = (
@@ -412,7 +470,6 @@ def _check_jwt(
     checks: _Checks,
 ) -> None:
     issuer = _issuer_id(credential)
-    ignored = key_carrying_headers(decoded)
     try:
         key = _jwt_key(decoded, issuer, context)
         verify_signature(decoded, token, key.public_key)
@@ -421,12 +478,7 @@ def _check_jwt(
         checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
         return
     except ResolutionError as error:
-        note = (
-            f" (the key in the token's {', '.join(ignored)} header is never trusted)"
-            if ignored
-            else ""
-        )
-        checks.add("proof", "failed", f"The signing key could not be resolved: {error}{note}")
+        checks.add("proof", "failed", f"The signing key could not be resolved: {error}")
         checks.add("issuer", "skipped", "Skipped: the signing key could not be resolved")
         return
     except ProofError as error:
@@ -517,7 +569,8 @@ def _check_validity(
         checks.add("validity", "failed", f"{start_name} {start!r} is not a date-time")
     elif end is not None and end_time is None:
         checks.add("validity", "failed", f"{end_name} {end!r} is not a date-time")
-    elif start_time and start_time > now:
+    elif start_time and start_time > now + context.clock_skew:
+        # the same allowance for the issuer's clock as proof ``created`` and JWT ``nbf``
         checks.add("validity", "failed", f"Not valid yet: valid from {start}")
     elif end_time and end_time <= now:
         checks.add("validity", "failed", f"Expired on {end}")
@@ -546,7 +599,7 @@ def _check_status(credential: dict[str, Any], context: VerificationContext, chec
     issuer = _issuer_id(credential)
     for entry in entries:
         try:
-            document = context.resolver.resolve(entry.list_url)
+            document = _resolve(context, entry.list_url)
             if entry.type == "1EdTechRevocationList":
                 result = check_revocation_list_entry(entry, document)
             else:
@@ -682,7 +735,11 @@ def _image_url(value: Any) -> str | None:
 
 
 def summarize(
-    credential: dict[str, Any], kind: str, status: str, now: datetime
+    credential: dict[str, Any],
+    kind: str,
+    status: str,
+    now: datetime,
+    clock_skew: timedelta = timedelta(0),
 ) -> CredentialSummary:
     issuer = credential.get("issuer")
     subject = credential.get("credentialSubject")
@@ -694,7 +751,7 @@ def summarize(
     end, start = _parse_time(valid_until), _parse_time(valid_from)
     if status == "active" and end and end <= now:
         status = "expired"
-    elif status == "active" and start and start > now:
+    elif status == "active" and start and start > now + clock_skew:
         status = "not yet valid"
     return CredentialSummary(
         id=_text(credential.get("id")),

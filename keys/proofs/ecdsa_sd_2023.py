@@ -33,7 +33,12 @@ from keys.proofs._sd_canonical import (
     label_replacement_canonicalize,
 )
 from keys.proofs._sd_proof_value import DerivedProofValue, parse_derived_proof_value
-from keys.proofs.data_integrity import check_context_prefix, proof_configuration, unsecured
+from keys.proofs.data_integrity import (
+    check_context_prefix,
+    proof_configuration,
+    require_safe_view,
+    unsecured,
+)
 from keys.proofs.errors import SignatureInvalid, UnsupportedProof
 from schemas.canonical import canonicalize as rdfc_canonicalize
 
@@ -69,8 +74,11 @@ def verify_derived_proof(
         raise SignatureInvalid(f"this proof needs a P-256 key, not {public_key.key_type}")
     parsed = parse_derived_proof_value(proof.get("proofValue"))
     context = check_context_prefix(document, proof)
-    proof_hash = _sha256(canonicalize(proof_configuration(proof, context)))
-    mandatory, non_mandatory = _create_verify_data(unsecured(document), parsed, canonicalize)
+    configuration = proof_configuration(proof, context)
+    revealed = unsecured(document)
+    require_safe_view(configuration, "proof configuration")
+    proof_hash = _sha256(canonicalize(configuration))
+    mandatory, non_mandatory = _create_verify_data(revealed, parsed, canonicalize)
     sign_data = proof_hash + parsed.public_key + hash_mandatory_nquads(mandatory)
     if not public_key.verify(parsed.base_signature, sign_data):
         raise SignatureInvalid(

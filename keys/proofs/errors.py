@@ -15,3 +15,8 @@ class MalformedProof(ProofError):
 
 class SignatureInvalid(ProofError):
     """The signature does not match the document and key."""
+
+
+class UnsafeJsonLd(SignatureInvalid):
+    """A view the proof hashes fails JSON-LD safe mode: the signature does not cover some of
+    what a JSON reader sees, so it does not verify the document as shown."""

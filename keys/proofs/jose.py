@@ -8,8 +8,9 @@ Two payload shapes:
 
 Hardening (RFC 8725): compact serialization only; a JWE (five parts) is refused before any
 decryption; the algorithm is pinned by the resolved key's type, so ``none``, HMAC and any
-algorithm the key was not made for fail; keys named or carried by the token (``jwk``, ``jku``,
-``x5u``, ``x5c``) are never used.
+algorithm the key was not made for fail; a header pointing to a key or certificate (``jku``,
+``x5u``, ``x5c``, ``x5t``), ``zip`` or ``crit`` is refused; a ``jwk`` (which OB 3.0 allows)
+is never used.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from keys.keypairs import KeyPair, PublicKey
 from keys.proofs.errors import MalformedProof, SignatureInvalid, UnsupportedProof
 
 JwtFormat = Literal["vc-jwt", "vc-jose"]
-_KEY_CARRYING_HEADERS = ("jwk", "jku", "x5u", "x5c")
+# Header members refused outright (RFC 8725 §3.10, §3.11): keys and certificates pointed to or
+# carried by the token (the verifier resolves the issuer's key itself, so these could only
+# mislead, or make it fetch a URL), and compression (a decompression bomb; RFC 7516 defines
+# ``zip`` for JWE only). ``crit`` is refused below: no extension is understood. ``jwk`` is
+# accepted and never used: OB 3.0 §8.2.3 lists it among a VC-JWT's header members, and the
+# 1EdTech validator's samples carry it.
+REFUSED_HEADERS = ("jku", "x5u", "x5c", "x5t", "x5t#S256", "zip")
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,12 @@ def decode_compact(token: str) -> DecodedJws:
         raise UnsupportedProof("encrypted JWTs (JWE) are not accepted")
     if header.get("b64") is False or "crit" in header:
         raise UnsupportedProof("JWS 'crit' / unencoded payloads are not supported")
+    refused = [name for name in REFUSED_HEADERS if name in header]
+    if refused:
+        raise UnsupportedProof(
+            f"the JWS header member {refused[0]!r} is refused (a token may not point to its "
+            "own key or certificate, nor be compressed)"
+        )
     jwt_format: JwtFormat = "vc-jwt" if "vc" in payload else "vc-jose"
     if jwt_format == "vc-jwt" and not isinstance(payload["vc"], dict):
         raise MalformedProof("the 'vc' claim must be a JSON object")
@@ -151,8 +164,3 @@ def verify_signature(decoded: DecodedJws, token: str, public_key: PublicKey) -> 
         verifier.verify(jwk.JWK.from_pyca(public_key.pyca()), alg=public_key.jws_algorithm)
     except JWException as error:
         raise SignatureInvalid(f"the JWS signature does not verify: {error}") from None
-
-
-def key_carrying_headers(decoded: DecodedJws) -> list[str]:
-    """Header members that carry or point to a key; their keys are never used."""
-    return [name for name in _KEY_CARRYING_HEADERS if name in decoded.header]

@@ -118,3 +118,22 @@ def test_an_oversized_upload_gets_the_page_with_a_message(client, app):
     )
     assert response.status_code == 413
     assert "The upload is larger than" in response.get_data(as_text=True)
+
+
+def test_a_badge_signed_by_a_stranger_shows_none_of_its_claims(client):
+    """#8 item 7: proof by the attacker's own key, issuer check failed: the page shows the
+    verdict and the checks but not the forged issuer name, badge name or "active"."""
+    from tests.security.test_nothing_shown_unless_verified import forged_by_a_stranger
+
+    forged, _ = forged_by_a_stranger()
+    html = client.post(
+        "/verify", data={"credential": json.dumps(forged), "csrf_token": _token(client)}
+    ).data.decode()
+    assert 'data-verdict="failed"' in html
+    assert "Linked Learning Alliance" not in html
+    assert "Health Care Industry Badge" not in html
+    assert 'data-field="status"' not in html and "active" not in html
+    assert 'data-field="withheld"' in html
+    api = client.post("/api/v1/verify", json=forged).json
+    assert api["credential"]["issuer_name"] is None and api["credential"]["name"] is None
+    assert api["credential"]["status"] == "unknown"

@@ -13,6 +13,7 @@ def init_app(app: Any) -> None:
     """Register the /verify pages and the /api/v1 verifier API on ``app``."""
     from verifier.rate_limit import RateLimit, store_from_url
     from verifier.web import api, pages
+    from verifier.web.admission import init_admission
 
     store = app.extensions.setdefault(
         "rate_limit_store", store_from_url(app.config.get("RATE_LIMIT_STORAGE_URL", "memory://"))
@@ -22,6 +23,7 @@ def init_app(app: Any) -> None:
         limit=int(app.config.get("VERIFY_RATE_LIMIT", 60)),
         window_seconds=float(app.config.get("VERIFY_RATE_WINDOW_SECONDS", 60)),
     )
+    init_admission(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     # The API is stateless and reads no cookies, so cross-site forgery has nothing to ride on.

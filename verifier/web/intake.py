@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from verifier.inputs import ParsedInput, UnusableInput, parse_bytes, parse_json, parse_text
 from verifier.limits import InputLimits
@@ -64,24 +65,38 @@ def _cap(request: Request, limit: int) -> None:
     request.max_content_length = limit
 
 
+def _body(request: Request, limit: int) -> bytes:
+    """The body, at most ``limit`` bytes, or 413.
+
+    A declared Content-Length over the cap is refused before reading. A chunked body (no
+    Content-Length) is read up to one byte past the cap: werkzeug's stream stops silently at
+    ``max_content_length``, which would hand a truncated body to the parser.
+    """
+    _cap(request, limit + 1)
+    try:
+        data = request.get_data(cache=False)
+    finally:
+        request.max_content_length = limit  # what a 413 message states
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    return data
+
+
 def read_api_request(request: Request, limits: InputLimits) -> Submission:
     """The credential (and optional email) of a ``POST /api/v1/...`` request."""
     mimetype = request.mimetype
     if mimetype == "multipart/form-data":
         return read_form(request, limits)
     if mimetype in JSON_TYPES:
-        _cap(request, limits.max_credential_bytes)
-        return _from_json(request.get_data(cache=False), limits)
+        return _from_json(_body(request, limits.max_credential_bytes), limits)
     if mimetype in TEXT_TYPES:
-        _cap(request, limits.max_credential_bytes)
         try:
-            text = request.get_data(cache=False).decode("utf-8")
+            text = _body(request, limits.max_credential_bytes).decode("utf-8")
         except UnicodeDecodeError:
             raise UnusableInput("the body is not UTF-8 text") from None
         return Submission(parse_text(text.removeprefix("\ufeff"), limits))
     if mimetype in IMAGE_TYPES:
-        _cap(request, limits.max_image_bytes)
-        return Submission(parse_bytes(request.get_data(cache=False), limits))
+        return Submission(parse_bytes(_body(request, limits.max_image_bytes), limits))
     raise UnsupportedMedia(
         f"Content-Type {mimetype or '(none)'} is not accepted: send application/json, "
         "text/plain (a VC-JWT), image/png, image/svg+xml or multipart/form-data"

@@ -10,6 +10,7 @@ from verifier.benefits import BenefitsResult, benefits_for
 from verifier.inputs import ParsedInput, UnusableInput
 from verifier.report import VerificationReport
 from verifier.verification import verify
+from verifier.web.admission import Refused, admitted, client_key
 from verifier.web.api import issuer_records, verification_context
 from verifier.web.intake import read_form
 from verifier.web.problems import status_for
@@ -60,24 +61,34 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page() -> tuple[str, int]:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask adds): never the POST path
         return _render()
     limit = current_app.extensions["verify_rate_limit"]
-    if limit.exceeded(f"verify:{request.remote_addr}"):
+    if limit.exceeded(client_key()):
         return _render(
             429, error="Too many verifications from your address; try again in a minute."
         )
     context = verification_context()
     try:
-        submission = read_form(request, context.limits)
+        with admitted():
+            submission = read_form(request, context.limits)
+            report = verify(submission.parsed, context, recipient_email=submission.email)
+    except Refused as refused:
+        page, status = _render(refused.status, error=_REFUSED_WORDS[refused.status])
+        return page, status, {"Retry-After": str(refused.retry_after)}  # type: ignore[return-value]
     except UnusableInput as error:
         return _render(status_for(error), error=str(error))
     except RequestEntityTooLarge:
         return _render(413, error=f"The upload is larger than {request.max_content_length} bytes.")
     except BadRequest as error:
         return _render(400, error=error.description)
-    report = verify(submission.parsed, context, recipient_email=submission.email)
     return _render(report=report, benefits=_benefits(report), source=submission.parsed.source)
+
+
+_REFUSED_WORDS = {
+    429: "Your address already has verifications running; try again in a moment.",
+    503: "The verifier is busy; try again in a moment.",
+}
 
 
 def _benefits(report: VerificationReport) -> BenefitsResult | None:

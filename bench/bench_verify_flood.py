@@ -1,0 +1,239 @@
+"""Valid-badge latency on the public verifier, alone and under a flood of poison requests from
+one address (issue #8: the flood must not raise everyone else's latency; target: p99 within
+20 % of the baseline).
+
+Run by hand: ``python bench/bench_verify_flood.py [valid_requests] [flood_threads]``. It starts
+the app in a separate process (a threaded WSGI server on 127.0.0.1, behind one trusted proxy hop
+so that ``X-Forwarded-For`` names the client), then:
+
+1. baseline: ``valid_requests`` verifications of a valid badge, one at a time, each from its
+   own address (many employers scanning QR codes);
+2. flood: the same, while ``flood_threads`` threads (default 50) of another, niced process
+   (the attacker's machine would be elsewhere) send poison requests from one address as fast
+   as they are answered, measured once the flood has run 3 s: a 150 KiB credential with ten endorsements, each
+   signed (by a did:key, which resolves offline) over 150 alignment objects, so every request
+   asks for eleven heavy canonicalizations plus the JSON-LD checks;
+
+and prints both p50/p99 latencies, the ratio of the p99s and what the flood was answered.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FLOOD_ADDRESS = "203.0.113.66"
+
+
+def overrides(workdir: Path) -> dict:
+    return {
+        "ENV_NAME": "test",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite'}",
+        "KEYS_DIR": str(workdir / "keys"),
+        "KEY_SCRYPT_N": 2**10,
+        "PUBLIC_BASE_URL": "https://badges.example.org",
+        "ISSUER_DOMAIN": "badges.example.org",
+        "PROXY_FIX_HOPS": 1,
+    }
+
+
+def serve(workdir: Path, port: int) -> None:
+    """The server process: the app as configured, threaded, until killed."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    from wsgi import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    make_server("127.0.0.1", port, create_app(overrides(workdir)), threaded=True).serve_forever()
+
+
+def flood(port: int, body_file: Path, threads: int, seconds: float) -> None:
+    """The attacker's process (niced, as if it ran elsewhere): ``threads`` closed loops of
+    poison requests from one address for ``seconds``; prints what they were answered."""
+    os.nice(19)
+    body = body_file.read_bytes()
+    stop = time.monotonic() + seconds
+    answers: Counter[int] = Counter()
+
+    def loop() -> None:
+        while time.monotonic() < stop:
+            try:
+                status, _ = post(port, body, FLOOD_ADDRESS)
+            except OSError:
+                status = 0
+            answers[status] += 1
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    print(json.dumps(dict(answers)), flush=True)
+
+
+def _credential(serial: str, issuer: dict, achievement_extra: dict | None = None) -> dict:
+    from issuer.credential_builder import build_achievement_credential
+
+    now = datetime.now(UTC)
+    achievement = {
+        "id": "https://badges.example.org/achievements/health-care",
+        "type": ["Achievement"],
+        "achievementType": "Badge",
+        "name": "Health Care Industry Badge",
+        "description": "Awarded by a certified pathway for meeting Sutter Health's criteria.",
+        "criteria": {"narrative": "120 hours of clinical work-based learning; CPR/BLS."},
+    } | (achievement_extra or {})
+    return build_achievement_credential(
+        credential_id=f"urn:uuid:{serial}",
+        issuer=issuer,
+        recipient_email="ana.student@example.org",
+        recipient_salt="9f2c1e0a",
+        achievement=achievement,
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=700),
+    )
+
+
+def bodies(workdir: Path) -> tuple[bytes, bytes]:
+    """(a valid badge signed by the app's key, the poison credential)."""
+    from issuer.database import make_engine, upgrade
+    from keys.did import did_key_for
+    from keys.keypairs import KeyPair
+    from keys.proofs import create_proof
+    from wsgi import create_app
+
+    upgrade(make_engine(overrides(workdir)["DATABASE_URL"]))
+    signer = create_app(overrides(workdir)).extensions["signer"]
+    signer.key_store.generate(("Ed25519",))
+    issuer = {"id": signer.issuer_did, "type": ["Profile"], "name": "Linked Learning Alliance"}
+    valid = signer.sign_ldp(_credential(str(uuid.uuid4()), issuer))
+
+    alignments = [
+        {
+            "type": ["Alignment"],
+            "targetName": f"Competency {index}",
+            "targetUrl": f"https://competencies.example/{index}",
+        }
+        for index in range(150)
+    ]
+    endorsements = []
+    for _ in range(10):
+        stranger = KeyPair.generate("Ed25519")
+        did = did_key_for(stranger.public_key)
+        method = f"{did}#{stranger.public_key.to_multikey()}"
+        endorsement = _credential(
+            str(uuid.uuid4()),
+            {"id": did, "type": ["Profile"], "name": "Endorser"},
+            {"alignment": alignments},
+        )
+        endorsements.append(
+            create_proof(endorsement, stranger, method, created="2026-11-01T00:00:00Z")
+        )
+    poison = _credential(str(uuid.uuid4()), issuer)
+    # the credential's own proof is a copy (its canonicalization stops at the blank-node cap)
+    poison["proof"] = valid["proof"]
+    poison["endorsement"] = endorsements
+    return json.dumps(valid).encode(), json.dumps(poison).encode()
+
+
+def post(port: int, body: bytes, address: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": "application/json", "X-Forwarded-For": address}
+    connection.request("POST", "/api/v1/verify", body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status, time.perf_counter() - started
+
+
+def latencies(port: int, body: bytes, count: int) -> list[float]:
+    times = []
+    for index in range(count):
+        status, seconds = post(port, body, f"198.51.{index // 250}.{index % 250 + 1}")
+        if status != 200:
+            raise SystemExit(f"the valid badge was answered {status}")
+        times.append(seconds)
+    return times
+
+
+def p99(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[max(0, int(len(ordered) * 0.99) - 1)]
+
+
+def main(valid_requests: int = 200, flood_threads: int = 50) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        valid, poison = bodies(workdir)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(workdir), str(port)],
+            env=os.environ | {"PYTHONPATH": str(ROOT)},
+        )
+        try:
+            for _ in range(100):
+                try:
+                    post(port, b"{}", "192.0.2.1")
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            latencies(port, valid, 20)  # warm-up
+            baseline = latencies(port, valid, valid_requests)
+
+            poison_file = workdir / "poison.json"
+            poison_file.write_bytes(poison)
+            expected = max(5.0, valid_requests * 0.1)
+            attacker = subprocess.Popen(
+                [
+                    *(sys.executable, __file__, "--flood", str(port), str(poison_file)),
+                    *(str(flood_threads), str(expected + 3.0)),
+                ],
+                env=os.environ | {"PYTHONPATH": str(ROOT)},
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(3.0)  # the flood is under way (and its first requests have run)
+            flooded = latencies(port, valid, valid_requests)
+            answers = json.loads(attacker.communicate(timeout=600)[0] or "{}")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    print(f"poison request body: {len(poison) / 1024:.0f} KiB; flood answered {answers}")
+    for name, times in (("baseline", baseline), (f"flood x{flood_threads}", flooded)):
+        print(
+            f"{name:>10}: p50 {statistics.median(times) * 1000:6.1f} ms"
+            f"   p99 {p99(times) * 1000:6.1f} ms   ({len(times)} valid badges)"
+        )
+    ratio = p99(flooded) / p99(baseline)
+    verdict = "within" if ratio <= 1.2 else "NOT within"
+    print(f"p99 under flood / baseline p99: x{ratio:.2f} ({verdict} the 20 % target)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+        serve(Path(sys.argv[2]), int(sys.argv[3]))
+    elif len(sys.argv) == 6 and sys.argv[1] == "--flood":
+        flood(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
+    else:
+        main(*(int(arg) for arg in sys.argv[1:3]))
