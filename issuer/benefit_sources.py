@@ -65,11 +65,11 @@ def certification_facts(pathway: Pathway, minimum_level: str, today: date) -> tu
     high_enough = certification_rank(level) >= certification_rank(minimum_level or "candidate")
     label = level.capitalize()
     if lapsed:
-        text = f"{label}, lapsed on {expires.isoformat()}"
+        text = f"{label}, lapsed on {expires.day} {expires:%B %Y}"
     elif not high_enough:
         text = f"{label}; {minimum_level.capitalize()} or higher is required"
     else:
-        text = f"{label}, until {expires.isoformat()}" if expires else label
+        text = f"{label}, until {expires.day} {expires:%B %Y}" if expires else label
     return (high_enough and not lapsed), text
 
 
@@ -118,6 +118,7 @@ class IssuerRecords:
             jwt=award.credential_jwt,
             uuid=award.credential_id.removeprefix("urn:uuid:"),
             holder_name=public_holder_name(award.student),
+            revoked_at=award.revoked_at,
         )
 
 

@@ -14,8 +14,10 @@ fi
 # The independent implementation the interop tests compare against (Node 20+).
 if command -v npm >/dev/null 2>&1; then
   npm ci --prefix tests/interop --no-audit --no-fund --silent
+  # axe-core, injected into every page by the browser tests' accessibility check.
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
 else
-  echo "npm not found: interop tests will be skipped" >&2
+  echo "npm not found: interop tests and the browser accessibility check will be skipped" >&2
 fi
 
 # Headless Chromium from Debian for the browser tests (Playwright drives it; no browser download).

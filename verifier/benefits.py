@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from badge_definitions import BadgeDefinition, Benefit
 from verifier.report import VerificationReport
+from verifier.verdict import issuer_label, parse_time, plain_date
 
 # Checks that say whether the credential is authentic; validity and status are judged on
 # their own (a benefit may not need an active badge), the recipient is not the employer's
@@ -34,7 +35,9 @@ class AwardFacts:
     graduation_year: int | None
     pathway_name: str
     pathway_certification_active: bool
-    pathway_certification: str  # e.g. "Silver, until 2027-06-30" or "Silver, lapsed 2026-01-31"
+    pathway_certification: (
+        str  # e.g. "Silver, until 30 June 2027" or "Silver, lapsed on 31 January 2026"
+    )
 
 
 class BenefitSource(Protocol):
@@ -100,12 +103,11 @@ def _authentic(report: VerificationReport) -> Reason:
 
 
 def _issuer(report: VerificationReport, known: KnownBadge) -> Reason:
-    if report.credential.issuer_id == known.issuer_id:
-        return Reason(True, f"Issued by {known.issuer_id}")
-    return Reason(
-        False,
-        f"Issued by {report.credential.issuer_id}, not by the badge's issuer {known.issuer_id}",
-    )
+    summary = report.credential
+    issuer = issuer_label(summary.issuer_name, summary.issuer_id)
+    if summary.issuer_id == known.issuer_id:
+        return Reason(True, f"Issued by {issuer}")
+    return Reason(False, f"Issued by {issuer}, not by the organisation that awards this badge")
 
 
 def _not_revoked(report: VerificationReport) -> Reason:
@@ -123,8 +125,10 @@ def _not_expired(report: VerificationReport) -> Reason:
     check = report.check("validity")
     if check is None or check.status == "failed":
         return Reason(False, check.message if check else "The validity dates were not checked")
-    until = report.credential.valid_until
-    return Reason(True, f"Not expired (valid until {until})" if until else "Does not expire")
+    until = parse_time(report.credential.valid_until)
+    return Reason(
+        True, f"Not expired (valid until {plain_date(until)})" if until else "Does not expire"
+    )
 
 
 def _decide(

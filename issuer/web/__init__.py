@@ -22,11 +22,13 @@ def blueprints() -> list[Blueprint]:
 
 
 def init_app(app: Flask) -> None:
-    """Security headers, HTTP caching, the signed-in user, CSRF, then the blueprints."""
-    from issuer.web import auth, caching, csrf, security
+    """Security headers, HTTP caching, error pages, the signed-in user, CSRF, then the
+    blueprints."""
+    from issuer.web import auth, caching, csrf, error_pages, security
 
     security.init_app(app)
     caching.init_app(app)
+    error_pages.init_app(app)  # site-wide pages for errors no blueprint answers itself
     auth.init_app(app)  # before the CSRF check, so its error page knows who is signed in
     csrf.init_app(app)
     for blueprint in blueprints():

@@ -19,6 +19,12 @@ Use them like this (mark every browser test; they skip when /usr/bin/chromium is
   module to change config keys.
 - ``browser``: one Chromium for the whole run; ``page``: a fresh context (cookies) per test.
 - ``screenshot(page, name)``: a full-page PNG, named after the test.
+- ``axe_check(page)``: runs axe-core (``tests/browser/node_modules``, installed by
+  ``scripts/test.sh`` from the committed lock) on the page as it is now and fails the test on
+  any serious or critical violation, listing each rule, its help text and the offending
+  elements; returns the full list of violations (all impacts) for further assertions.
+- ``fits_viewport(page)``: asserts nothing on the page is wider than the viewport
+  (``document.documentElement.scrollWidth <= innerWidth``).
 """
 
 from __future__ import annotations
@@ -48,6 +54,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# Impacts that fail a page; "minor" and "moderate" findings are returned, not fatal.
+AXE_FATAL_IMPACTS = frozenset({"serious", "critical"})
 
 
 @dataclass
@@ -145,3 +154,59 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture(scope="session")
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.skip(
+            f"the accessibility check needs axe-core at {AXE} (npm ci --prefix tests/browser)"
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe_check(_axe_source: str) -> Callable[..., list[dict[str, Any]]]:
+    """``axe_check(page)`` fails on serious or critical axe-core violations of the page.
+
+    axe is evaluated through the DevTools protocol (``page.evaluate``), which the page's
+    Content-Security-Policy does not govern, so no inline script is added to the page and the
+    CSP stays as served. WCAG 2.0/2.1/2.2 A and AA rules and axe's best practices run.
+    """
+
+    def check(page: Any) -> list[dict[str, Any]]:
+        page.wait_for_load_state("load")
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(f"() => {{ {_axe_source}\n }}")
+        results = page.evaluate(
+            """async () => {
+                const r = await axe.run(document, {resultTypes: ['violations']});
+                return r.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+                    summary: v.nodes.map(n => n.failureSummary).slice(0, 1),
+                }));
+            }"""
+        )
+        fatal = [v for v in results if v["impact"] in AXE_FATAL_IMPACTS]
+        assert not fatal, f"axe-core on {page.url}:\n" + "\n".join(
+            f"- {v['impact']} {v['id']}: {v['help']} at {v['targets']} {v['summary']}"
+            for v in fatal
+        )
+        return results
+
+    return check
+
+
+@pytest.fixture
+def fits_viewport() -> Callable[[Any], None]:
+    """``fits_viewport(page)``: nothing on the page is wider than the viewport."""
+
+    def check(page: Any) -> None:
+        page.wait_for_load_state("load")  # the stylesheet applied: unstyled pages are wider
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], (
+            f"{page.url} is {widths[0]} px wide in a {widths[1]} px viewport"
+        )
+
+    return check

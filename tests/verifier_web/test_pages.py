@@ -117,7 +117,7 @@ def test_an_oversized_upload_gets_the_page_with_a_message(client, app):
         content_type="multipart/form-data",
     )
     assert response.status_code == 413
-    assert "The upload is larger than" in response.get_data(as_text=True)
+    assert "That is too large to be a badge" in response.get_data(as_text=True)
 
 
 def test_a_badge_signed_by_a_stranger_shows_none_of_its_claims(client):

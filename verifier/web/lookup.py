@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -13,6 +14,8 @@ class StoredCredential:
     jwt: str | None
     uuid: str  # the credential id without "urn:uuid:", as used in /verify/<uuid>
     holder_name: str | None = None  # only when the holder consented to show it publicly
+    # When the issuer revoked it (UTC), for the verdict: the status list does not say.
+    revoked_at: datetime | None = None
 
 
 class StoredCredentials(Protocol):

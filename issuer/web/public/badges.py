@@ -28,6 +28,7 @@ from issuer.web.student_session import current_student_id
 from verifier.benefits import benefits_for
 from verifier.inputs import ParsedInput
 from verifier.recipient import email_matches
+from verifier.verdict import verdict_for
 from verifier.verification import verify
 from verifier.web.pages import CHECK_TITLES, STATUS_WORDS
 
@@ -102,10 +103,12 @@ def _page(
         cert_id=view.uuid,
     )
     same_version = award.badge_version == view.definition.version
+    verdict = verdict_for(report, holder_name=view.recipient_name, revoked_at=award.revoked_at)
     return render_template(
         "public/badge.html",
         view=view,
         report=report,
+        verdict=verdict,
         benefits=benefits,
         page_url=page_url,
         issuer_name=issuer_name,
