@@ -32,7 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from issuer import web as issuer_web
     from issuer.credentials_cli import sign_command
     from issuer.notifications import cli as mail_cli
-    from issuer.signing import signer_from_config
+    from issuer.signing import EmployerSigners, signer_from_config
     from issuer.wallets import init_app as wallets_init_app
     from issuer.web import public as public_web
     from keys.cli import keys_cli
@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     database.init_app(app)
     app.extensions["signer"] = signer_from_config(app.config, app.instance_path)
+    app.extensions["employer_signers"] = EmployerSigners.from_config(app.config, app.instance_path)
     app.extensions["verification_context"] = _verification_context(app)
 
     credentials_cli = click.Group("credentials", help="Sign and verify credentials.")
@@ -80,12 +81,22 @@ def _verification_context(app: Flask) -> VerificationContext:
     Also publishes the issuer's records (stored credentials, benefit facts) for the verifier."""
     from issuer.benefit_sources import IssuerDocuments, IssuerRecords
     from issuer.database import get_session
+    from issuer.services.registry import registry_url
+    from issuer.trust_sources import TrustDocuments
     from verifier.network import NetworkPolicy, NetworkResolver
+    from verifier.trust import RegistryPolicy
 
     signer = app.extensions["signer"]
     base_url = app.config["PUBLIC_BASE_URL"]
     resolvers: list[DocumentResolver] = [
         IssuerDocuments(get_session, base_url=base_url),
+        TrustDocuments(
+            get_session,
+            signer=signer,
+            employers=app.extensions["employer_signers"],
+            base_url=base_url,
+            issuer_name=app.config["ISSUER_NAME"],
+        ),
         OfflineResolver(providers={signer.issuer_did: _our_did_document(signer)}),
     ]
     if app.config.get("VERIFIER_NETWORK_ENABLED", not app.testing):
@@ -93,9 +104,16 @@ def _verification_context(app: Flask) -> VerificationContext:
     app.extensions["issuer_records"] = IssuerRecords(
         get_session, issuer_id=signer.issuer_did, base_url=base_url
     )
+    # issuer-recognized: our own signed registry, which must be signed by our own DID.
+    registry = RegistryPolicy(
+        url=registry_url(base_url),
+        controller=signer.issuer_did,
+        owner_name=f"the {app.config['ISSUER_NAME']}",
+    )
     return VerificationContext(
         resolver=ChainResolver(*resolvers),
         limits=InputLimits.from_config(app.config),
         work_budget_seconds=float(app.config["VERIFY_WORK_BUDGET_SECONDS"]),
         signing_records=app.extensions["issuer_records"],  # keys reported compromised
+        registry=registry,
     )

@@ -112,6 +112,9 @@ class Benefit:
     description: str
     how_to_claim: HowToClaim
     conditions: BenefitConditions = field(default_factory=BenefitConditions)
+    # Granted at most once per award (exam funding paid, an interview offered): an employer
+    # records the grant, and later scans say "already granted on DATE".
+    one_time: bool = False
 
 
 @dataclass(frozen=True)
@@ -295,6 +298,7 @@ def _validity(f: _Fields | None) -> Validity:
 def _benefit(f: _Fields) -> Benefit:
     key, title = _slug(f, "key"), f.get("title", str)
     provider, description = f.get("provider", str), f.get("description", str)
+    one_time = f.get("one_time", bool, required=False, default=False)
     claim = f.nested("how_to_claim")
     how_to_claim = HowToClaim(contact="")
     if claim is not None:
@@ -334,6 +338,7 @@ def _benefit(f: _Fields) -> Benefit:
         description=description,
         how_to_claim=how_to_claim,
         conditions=conditions,
+        one_time=one_time,
     )
 
 

@@ -532,6 +532,13 @@ def _demo_prerequisites() -> CredentialSigner:
     return signer
 
 
+def _demo_employer_signer() -> Any:
+    """Sutter Health's own signer (its key created on first use) for the demo endorsement."""
+    from issuer import demo
+
+    return current_app.extensions["employer_signers"].signer(demo.DEMO_EMPLOYER)
+
+
 @demo_cli.command("seed")
 @_explained
 def seed_command() -> None:
@@ -542,7 +549,13 @@ def seed_command() -> None:
     _refuse_in_production()
     signer = _demo_prerequisites()
     session = get_session()
-    created = demo.seed(session, signer=signer, site=current_site(), now=_now())
+    created = demo.seed(
+        session,
+        signer=signer,
+        site=current_site(),
+        now=_now(),
+        employer_signer=_demo_employer_signer(),
+    )
     session.commit()
     click.echo("Demo data added." if created else "Demo data already present.")
     _print_logins()
@@ -559,7 +572,13 @@ def run_command(host: str, port: int) -> None:
     _refuse_in_production()
     signer = _demo_prerequisites()
     session = get_session()
-    created = demo.seed(session, signer=signer, site=current_site(), now=_now())
+    created = demo.seed(
+        session,
+        signer=signer,
+        site=current_site(),
+        now=_now(),
+        employer_signer=_demo_employer_signer(),
+    )
     session.commit()
     session.close()
     click.echo("Demo data added." if created else "Demo data already present.")

@@ -19,14 +19,17 @@ from issuer.services import (
     badges,
     certifications,
     criteria,
+    endorsements,
     issuance,
     revocation,
     status_lists,
     students,
     users,
 )
+from issuer.services.status_lists import LdpSigner
 
 BADGE = "health-care-industry-badge"
+DEMO_EMPLOYER = "sutter-health"  # the employer behind BADGE, who endorses it in the demo
 ALL_CRITERIA = (
     "clinical-work-based-learning",
     "cpr-bls-certification",
@@ -152,9 +155,17 @@ def _email(name: str) -> str:
 
 
 def seed(
-    session: Session, *, signer: issuance.Signer, site: issuance.IssuerSite, now: datetime
+    session: Session,
+    *,
+    signer: issuance.Signer,
+    site: issuance.IssuerSite,
+    now: datetime,
+    employer_signer: LdpSigner | None = None,
 ) -> bool:
-    """Add the demo network (False when it is already there). The caller commits."""
+    """Add the demo network (False when it is already there). The caller commits.
+
+    With ``employer_signer`` (Sutter Health's, from ``EmployerSigners``), Sutter Health
+    endorses the badge first, so the demo badges carry its signed endorsement."""
     if is_seeded(session):
         return False
     today = now.date()
@@ -231,7 +242,7 @@ def seed(
         now=now,
         pathways=[pathways["lincoln-health"], pathways["valley-health"]],
     )
-    users.create_user(
+    partner_user = users.create_user(
         session,
         email=partner.email,
         name="Casey Nguyen",
@@ -241,6 +252,21 @@ def seed(
         now=now,
         organisation=badge.employer,
     )
+    if employer_signer is not None:
+        endorsements.issue_endorsement(
+            session,
+            organisation=badge.employer,
+            badge=badge,
+            comment=(
+                "Sutter Health set these criteria and offers badge holders a placement "
+                "interview for its entry-level clinical roles."
+            ),
+            valid_until=None,
+            actor=partner_user,
+            signer=employer_signer,
+            site=site,
+            now=now,
+        )
 
     for slug, name, years, met, not_met, outcome in STUDENTS:
         student = students.create_student(

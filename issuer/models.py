@@ -589,3 +589,77 @@ class AwardDelivery(Base):
     claimed_at: Mapped[datetime | None]
     wallet_added_at: Mapped[datetime | None]
     wallet_name: Mapped[str | None] = mapped_column(String(200))
+
+
+# -- employer trust (#11): the registry of recognized issuers, employers' endorsements, and
+# benefits granted to badge holders -------------------------------------------------------
+
+
+class RegistryEntryStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class RecognizedIssuer(Base):
+    """One issuer in the Alliance's registry of recognized issuers (published, signed, at
+    ``/registry/issuers``). Only active entries are published; a suspended one is kept so the
+    Alliance can reinstate it. The Alliance's own DID is recognized unless a row suspends it."""
+
+    __tablename__ = "recognized_issuers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    did: Mapped[str] = mapped_column(String(500), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[RegistryEntryStatus] = mapped_column(
+        _enum(RegistryEntryStatus, "registry_entry_status"), default=RegistryEntryStatus.ACTIVE
+    )
+    added_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Endorsement(Base):
+    """An OB 3.0 EndorsementCredential an employer signed with its own key, endorsing a badge's
+    achievement. Active endorsements are embedded in credentials issued afterwards; revoking
+    one lists it in the employer's 1EdTech revocation list, so verifiers stop trusting it in
+    badges already issued."""
+
+    __tablename__ = "endorsements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(64), unique=True)  # urn:uuid:...
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    badge_id: Mapped[int] = mapped_column(ForeignKey("badge_definitions.id"), index=True)
+    comment: Mapped[str] = mapped_column(Text)
+    credential_json: Mapped[dict[str, Any]]
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    organisation: Mapped[Organisation] = relationship()
+    badge: Mapped[BadgeDefinitionRecord] = relationship()
+
+
+class BenefitGrant(Base):
+    """An employer recorded that a benefit of a badge was granted to the award's holder.
+
+    ``once_key`` is the benefit key for a one-time benefit and NULL otherwise, so the unique
+    constraint lets a one-time benefit be recorded once per award, even by two employer
+    sessions at the same moment (NULLs never collide)."""
+
+    __tablename__ = "benefit_grants"
+    __table_args__ = (UniqueConstraint("award_id", "once_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    benefit_key: Mapped[str] = mapped_column(String(80), index=True)
+    once_key: Mapped[str | None] = mapped_column(String(80))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime]
+
+    award: Mapped[Award] = relationship()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from issuer.credential_builder import timestamp
@@ -93,3 +96,81 @@ def signer_from_config(config: Mapping[str, Any], instance_path: str) -> Credent
         jwt_algorithm=config.get("JWT_ALGORITHM", "ES256"),
         base_url=config.get("PUBLIC_BASE_URL"),
     )
+
+
+# -- employers' own identities (#11): each employer that endorses a badge signs with its own
+# key, under a did:web of ours, sealed in the key store like the Alliance's keys.
+
+_EMPLOYER_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def employer_did(issuer_domain: str, slug: str) -> str:
+    """``did:web:<ISSUER_DOMAIN>:employers:<slug>``, whose document did:web resolves at
+    ``https://<domain>/employers/<slug>/did.json`` (did:web §3.2)."""
+    return f"did:web:{issuer_domain}:employers:{slug}"
+
+
+class EmployerSigners:
+    """One key store per employer under ``<KEYS_DIR>/employers/<slug>``, same passphrase."""
+
+    def __init__(
+        self,
+        directory: str | Path,
+        passphrase: str,
+        *,
+        issuer_domain: str,
+        scrypt_n: int = 2**15,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._directory = Path(directory)
+        self._passphrase = passphrase
+        self._scrypt_n = scrypt_n
+        self.issuer_domain = issuer_domain
+        self._clock = clock
+        self._stores: dict[str, KeyStore] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: str) -> EmployerSigners:
+        keys_dir = config.get("KEYS_DIR") or str(Path(instance_path) / "keys")
+        return cls(
+            Path(keys_dir) / "employers",
+            config["KEY_PASSPHRASE"],
+            issuer_domain=config["ISSUER_DOMAIN"],
+            scrypt_n=int(config.get("KEY_SCRYPT_N", 2**15)),
+        )
+
+    def did(self, slug: str) -> str:
+        return employer_did(self.issuer_domain, slug)
+
+    def slug_of(self, did: str) -> str | None:
+        """The employer slug of one of our employer DIDs, else None."""
+        prefix = employer_did(self.issuer_domain, "")
+        slug = did.removeprefix(prefix) if did.startswith(prefix) else None
+        return slug if slug and _EMPLOYER_SLUG.match(slug) else None
+
+    def _store(self, slug: str) -> KeyStore:
+        if not _EMPLOYER_SLUG.match(slug):
+            raise ValueError(f"{slug!r} is not an employer slug")
+        with self._lock:
+            if slug not in self._stores:
+                self._stores[slug] = KeyStore(
+                    self._directory / slug, self._passphrase, scrypt_n=self._scrypt_n
+                )
+            return self._stores[slug]
+
+    def signer(self, slug: str) -> CredentialSigner:
+        """The employer's signer, its Ed25519 key generated on first use."""
+        store = self._store(slug)
+        with self._lock:
+            store.generate(("Ed25519",))
+        return CredentialSigner(issuer_did=self.did(slug), key_store=store, clock=self._clock)
+
+    def did_document(self, slug: str) -> dict[str, Any] | None:
+        """The employer's DID document, or None when it has no key yet."""
+        try:
+            store = self._store(slug)
+        except ValueError:
+            return None
+        keys = store.public_keys()
+        return controller_document(self.did(slug), keys) if keys else None

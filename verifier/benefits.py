@@ -70,6 +70,7 @@ class BenefitDecision:
             "provider": self.benefit.provider,
             "description": self.benefit.description,
             "eligible": self.eligible,
+            "one_time": self.benefit.one_time,
             "reasons": [{"met": r.met, "reason": r.text} for r in self.reasons],
             "how_to_claim": {
                 "contact": claim.contact,

@@ -8,7 +8,7 @@ shown to a person is read from the credential that was verified.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -48,6 +48,7 @@ from verifier.status import (
     check_revocation_list_entry,
     parse_entries,
 )
+from verifier.trust import RegistryPolicy, check_recognition
 
 OB_CONTEXT_PREFIXES = (
     "https://purl.imsglobal.org/spec/ob/v3p0/context",
@@ -69,7 +70,8 @@ class SigningRecords(Protocol):
 @dataclass(frozen=True)
 class VerificationContext:
     """Everything verification needs from outside, injected: resolvers, clock, limits, and
-    the issuer's signing records (to judge signatures by a key reported compromised)."""
+    the issuer's signing records (to judge signatures by a key reported compromised), and
+    the registry of recognized issuers to trust (None: recognition is not checked)."""
 
     resolver: DocumentResolver
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -80,6 +82,7 @@ class VerificationContext:
     # own (VERIFY_WORK_BUDGET_SECONDS), which this one joins.
     work_budget_seconds: float = 0.5
     signing_records: SigningRecords | None = None
+    registry: RegistryPolicy | None = None
 
 
 class _Checks:
@@ -168,13 +171,19 @@ def _verify(
         _check_jwt(decoded, parsed.token or "", credential, context, checks)
     else:
         _check_embedded_proofs(credential, context, checks)
+    recognized = _check_issuer_recognized(credential, context, checks) if depth == 0 else None
     _check_validity(credential, context, checks)
     status = _check_status(credential, context, checks)
     _check_recipient(credential, recipient_email, checks)
+    endorsers: tuple[str, ...] = ()
     if depth == 0:
-        _check_endorsements(credential, context, checks)
+        endorsers = _check_endorsements(credential, context, checks)
     if _signed_content_readable(checks):
-        summary = summarize(credential, parsed.kind, status, context.now(), context.clock_skew)
+        summary = replace(
+            summarize(credential, parsed.kind, status, context.now(), context.clock_skew),
+            issuer_recognized=recognized,
+            endorsers=endorsers,
+        )
     else:
         # Show nothing the issuer did not sign: a forged name must not reach a page.
         summary = CredentialSummary(format=parsed.kind)
@@ -559,6 +568,44 @@ def _check_jwt(
         checks.add("issuer", "passed", f"Signed by a key of the issuer {issuer}")
 
 
+# -- trust: the registry of recognized issuers --------------------------------------------
+
+
+def _check_issuer_recognized(
+    credential: dict[str, Any], context: VerificationContext, checks: _Checks
+) -> bool | None:
+    """``issuer-recognized``: apart from ``proof``, whether the Alliance's signed registry
+    lists the issuer (verifier.trust). Returns the summary's ``issuer_recognized``."""
+    if context.registry is None:
+        return None
+    statuses = {check.id: check.status for check in checks.items}
+    if statuses.get("proof") != "passed" or statuses.get("issuer") != "passed":
+        checks.add(
+            "issuer-recognized",
+            "skipped",
+            "Skipped: recognition is looked up only for a credential signed by its issuer",
+        )
+        return None
+    result = check_recognition(
+        _issuer_id(credential),
+        context.registry,
+        context.resolver,
+        lambda document: _registry_problem(document, context),
+    )
+    checks.add("issuer-recognized", result.status, result.message)  # type: ignore[arg-type]
+    return result.recognized
+
+
+def _registry_problem(document: dict[str, Any], context: VerificationContext) -> str | None:
+    """The registry is a credential: its proof must verify with a key of its issuer, and it
+    must be within its validity dates. The first problem, or None."""
+    registry_checks = _Checks()
+    _check_embedded_proofs(document, context, registry_checks)
+    _check_validity(document, context, registry_checks)
+    failed = [c for c in registry_checks.items if c.status == "failed"]
+    return failed[0].message if failed else None
+
+
 # -- validity, status, recipient, endorsements -------------------------------------------
 
 
@@ -706,30 +753,69 @@ def _endorsement_holders(credential: dict[str, Any]) -> list[dict[str, Any]]:
     return [holder for holder in holders if isinstance(holder, dict)]
 
 
+def _endorsed_id(item: ParsedInput) -> Any:
+    """The ``credentialSubject.id`` of an endorsement: what it endorses."""
+    credential = item.credential
+    if item.kind == "jwt":
+        try:
+            credential = decode_compact(item.token or "").credential
+        except ProofError:
+            return None
+    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
+    return subject.get("id") if isinstance(subject, dict) else None
+
+
+def _endorsement_problem(
+    item: ParsedInput, holder: dict[str, Any], context: VerificationContext
+) -> tuple[str | None, VerificationReport]:
+    """Why an endorsement does not hold (None: it does), with its own report. It must verify
+    on its own (its proof with the endorser's key, controller = its issuer, dates, status),
+    and endorse the object that carries it (OB 3.0 §B.1.10 EndorsementSubject.id)."""
+    report = verify(item, context, _depth=1)
+    if not report.verified:
+        first = next(c for c in report.checks if c.status == "failed")
+        return first.message, report
+    endorsed, holder_id = _endorsed_id(item), holder.get("id")
+    if endorsed != holder_id:
+        return f"it endorses {endorsed!r}, not {holder_id!r} that carries it", report
+    return None, report
+
+
 def _check_endorsements(
     credential: dict[str, Any], context: VerificationContext, checks: _Checks
-) -> None:
+) -> tuple[str, ...]:
+    """Verify every embedded endorsement; returns the names of the endorsers whose
+    endorsement holds (the summary's ``endorsers``)."""
     endorsements = [
-        ParsedInput("ldp", item) if isinstance(item, dict) else ParsedInput("jwt", None, item)
+        (holder, ParsedInput("ldp", item))
+        if isinstance(item, dict)
+        else (holder, ParsedInput("jwt", None, item))
         for holder in _endorsement_holders(credential)
         for item in _as_list(holder.get("endorsement")) + _as_list(holder.get("endorsementJwt"))
         if isinstance(item, dict | str)
     ]
     if not endorsements:
         checks.add("endorsements", "skipped", "No endorsements")
-        return
+        return ()
     endorsements = endorsements[: context.limits.max_endorsements]
-    results = [verify(item, context, _depth=1) for item in endorsements]
-    good = sum(report.verified for report in results)
-    if good == len(results):
-        checks.add("endorsements", "passed", f"{good} endorsement(s) verified")
+    results = [_endorsement_problem(item, holder, context) for holder, item in endorsements]
+    endorsers = tuple(
+        dict.fromkeys(
+            report.credential.issuer_name or report.credential.issuer_id or "an endorser"
+            for problem, report in results
+            if problem is None
+        )
+    )
+    problems = [problem for problem, _ in results if problem is not None]
+    if not problems:
+        checks.add("endorsements", "passed", f"{len(results)} endorsement(s) verified")
     else:
-        first = next(c for r in results if not r.verified for c in r.checks if c.status == "failed")
         checks.add(
             "endorsements",
             "warning",
-            f"{len(results) - good} of {len(results)} endorsement(s) did not verify: {first.message}",
+            f"{len(problems)} of {len(results)} endorsement(s) did not verify: {problems[0]}",
         )
+    return endorsers
 
 
 # -- summary ------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from issuer.models import (
     User,
 )
 from issuer.recipients import normalise_email
-from issuer.services import audit, issuance, status_lists
+from issuer.services import audit, endorsements, issuance, status_lists
 from issuer.services.badges import definition_of
 from issuer.services.bulk_issuance import BulkFileError
 
@@ -429,6 +429,7 @@ def _run_chunk_once(
     session.commit()  # the block is the chunk's from here on, whatever happens next
 
     definition = definition_of(job.badge)
+    endorsed_by = endorsements.active_credentials(session, job.badge, now)
     actor = job.actor
     awards: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
@@ -444,6 +445,7 @@ def _run_chunk_once(
             slot=slot,
             now=now,
             evidence_urls=[row.evidence_url] if row.evidence_url else [],
+            endorsed_by=endorsed_by,
         )
         awards.append(
             {

@@ -21,7 +21,7 @@ from badge_definitions import BadgeDefinition
 from issuer import eligibility, notifications, permissions
 from issuer.credential_builder import build_achievement_credential
 from issuer.models import Award, BadgeDefinitionRecord, CriterionResult, Student, User
-from issuer.services import audit, status_lists
+from issuer.services import audit, endorsements, status_lists
 from issuer.services.badges import definition_of
 
 
@@ -208,10 +208,16 @@ def unsigned_credential(
     slot: status_lists.Slot,
     now: datetime,
     evidence_urls: Sequence[str] = (),
+    endorsed_by: Sequence[dict[str, Any]] = (),
 ) -> tuple[dict[str, Any], datetime | None]:
     """The OpenBadgeCredential for ``student`` holding status-list ``slot``, not yet signed,
     and its ``validUntil`` (None: no expiry). Pure: single and bulk issuance both build here,
-    so a credential reads the same whichever path issued it."""
+    so a credential reads the same whichever path issued it. ``endorsed_by`` (signed OB 3.0
+    EndorsementCredentials, from ``endorsements.active_credentials``) go into the
+    Achievement's ``endorsement`` (OB 3.0 §B.1.1)."""
+    endorsed = achievement(definition, site)
+    if endorsed_by:
+        endorsed["endorsement"] = list(endorsed_by)
     valid_from = now.replace(microsecond=0)  # credentials carry whole seconds
     valid_until = definition.validity.valid_until(valid_from)
     credential = build_achievement_credential(
@@ -219,7 +225,7 @@ def unsigned_credential(
         issuer=site.issuer_profile(issuer_did),
         recipient_email=student.email,
         recipient_salt=student.identity_salt,
-        achievement=achievement(definition, site),
+        achievement=endorsed,
         valid_from=valid_from,
         valid_until=valid_until,
         evidence=_evidence(definition, results, evidence_urls),  # pure: no lookups
@@ -283,6 +289,7 @@ def issue_badge(
         slot=slot,
         now=now,
         evidence_urls=evidence_urls,
+        endorsed_by=endorsements.active_credentials(session, badge, now),
     )
     signed = signer.sign_ldp(credential)
     jwt = signer.sign_jwt(credential)

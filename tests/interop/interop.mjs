@@ -285,7 +285,7 @@ function checkValidityPeriod(credential, now, errors) {
 
 // ---------------------------------------------------------------- verify --
 
-async function verifyLdp({credential, resolver, now}) {
+async function verifyLdp({credential, resolver, now, depth = 0}) {
   const errors = [];
   const warnings = [];
   if(!credential || typeof credential !== 'object' ||
@@ -345,8 +345,46 @@ async function verifyLdp({credential, resolver, now}) {
     warnings.push('credentialStatus present but NOT checked (interop ' +
       'verifier does not fetch status lists)');
   }
-  return {verified: result.verified === true && errors.length === 0,
+  const report = {verified: result.verified === true && errors.length === 0,
     format: 'ldp', errors: uniq(errors), warnings};
+  if(depth === 0) {
+    report.endorsements = await verifyEndorsements({credential, resolver, now});
+  }
+  return report;
+}
+
+// OB 3.0 endorsements (EndorsementCredential) embedded in the credential, its
+// issuer Profile or its Achievement: each is verified on its own, with the
+// endorser's key (CredentialIssuancePurpose: the key's controller must be the
+// endorsement's issuer), and must endorse the object that carries it.
+async function verifyEndorsements({credential, resolver, now}) {
+  const holders = [credential, credential.issuer,
+    credential.credentialSubject?.achievement].filter(
+    h => h && typeof h === 'object' && !Array.isArray(h));
+  const results = [];
+  for(const holder of holders) {
+    for(const endorsement of asArray(holder.endorsement)) {
+      if(!endorsement || typeof endorsement !== 'object') {
+        continue;
+      }
+      const r = await verifyLdp({credential: endorsement, resolver, now,
+        depth: 1});
+      const endorsed = endorsement.credentialSubject?.id;
+      if(endorsed !== holder.id) {
+        r.verified = false;
+        r.errors.push(`endorses "${endorsed}", not "${holder.id}"`);
+      }
+      const issuer = endorsement.issuer;
+      results.push({
+        id: endorsement.id ?? null,
+        issuer: typeof issuer === 'object' ? issuer?.id : issuer,
+        issuer_name: typeof issuer === 'object' ? issuer?.name ?? null : null,
+        verified: r.verified,
+        errors: r.errors
+      });
+    }
+  }
+  return results;
 }
 
 const ALG_FOR_KEY = {

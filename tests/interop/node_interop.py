@@ -145,7 +145,9 @@ def _text(value: bytes | str | None) -> str:
 
 
 def verify(path: str | os.PathLike, *did_docs: str | os.PathLike, now: str | None = None) -> dict:
-    """``verify FILE [--did-doc DOC ...] [--now ISO]`` -> {verified, format, errors, warnings}."""
+    """``verify FILE [--did-doc DOC ...] [--now ISO]`` -> {verified, format, errors, warnings};
+    for a JSON-LD credential also ``endorsements``: one {id, issuer, issuer_name, verified,
+    errors} per embedded OB 3.0 endorsement, each verified with its endorser's key."""
     args = ["verify", str(path)]
     for doc in did_docs:
         args += ["--did-doc", str(doc)]

@@ -43,8 +43,14 @@ def _with_endorsements(signer, how_many: int) -> dict[str, Any]:
     def fresh(serial: int) -> dict[str, Any]:
         return make_credential(credential_id=f"urn:uuid:00000000-0000-4000-8000-{serial:012d}")
 
+    def endorsing(credential_id: str) -> dict[str, Any]:
+        # An endorsement endorses the object that carries it (its credentialSubject.id).
+        endorsement = fresh(next(_serial))
+        endorsement["credentialSubject"]["id"] = credential_id
+        return signer.sign_ldp(endorsement)
+
     credential = fresh(next(_serial))
-    credential["endorsement"] = [signer.sign_ldp(fresh(next(_serial))) for _ in range(how_many)]
+    credential["endorsement"] = [endorsing(credential["id"]) for _ in range(how_many)]
     return signer.sign_ldp(credential)
 
 

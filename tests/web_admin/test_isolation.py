@@ -198,6 +198,43 @@ ROUTES = [
     Route("GET", "/admin/pathways/oak-health/awards.csv", MANAGER_ONLY),
     Route("GET", "/admin/audit", {PARTNER: 403, LINCOLN: 200, OAKLAND: 200}),
     Route("GET", "/admin/audit.csv", {PARTNER: 403, LINCOLN: 200}),
+    # employer trust (#11): the registry and benefit counts are the Alliance's; endorsements
+    # and grants are the backing employer's partners' own (the Alliance signs for no employer).
+    Route("GET", "/admin/alliance/registry", {LINCOLN: 403, PARTNER: 403, OAKLAND: 403}),
+    Route(
+        "POST",
+        "/admin/alliance/registry",
+        {LINCOLN: 403, PARTNER: 403},
+        {"name": "Valley College", "did": "did:web:valley.example.edu"},
+    ),
+    Route("POST", "/admin/alliance/registry/own/suspend", {LINCOLN: 403, PARTNER: 403}),
+    Route(
+        "POST", "/admin/alliance/registry/1/suspend", {LINCOLN: 403, PARTNER: 403, ALLIANCE: 404}
+    ),
+    Route(
+        "POST", "/admin/alliance/registry/1/reinstate", {LINCOLN: 403, PARTNER: 403, ALLIANCE: 404}
+    ),
+    Route("POST", "/admin/alliance/registry/1/remove", {LINCOLN: 403, PARTNER: 403, ALLIANCE: 404}),
+    Route("GET", "/admin/alliance/benefits", {LINCOLN: 403, PARTNER: 403}),
+    Route("GET", "/admin/employer/endorsements", {LINCOLN: 403, PARTNER: 200, ALLIANCE: 403}),
+    Route(
+        "POST",
+        "/admin/employer/endorsements",
+        {LINCOLN: 403, OTHER_PARTNER: 422, ALLIANCE: 403},
+        {"badge": "health-care-industry-badge", "comment": "We endorse it"},
+    ),
+    Route(
+        "POST",
+        "/admin/employer/endorsements/1/revoke",
+        {LINCOLN: 403, PARTNER: 404, ALLIANCE: 403},
+        {"reason": "testing who may withdraw"},
+    ),
+    Route(
+        "POST",
+        "/admin/grants",
+        {LINCOLN: 403, OTHER_PARTNER: 404, ALLIANCE: 403},
+        {"credential": "urn:uuid:00000000-0000-4000-8000-000000000000", "benefit": "x"},
+    ),
 ]
 
 

@@ -32,6 +32,7 @@ CHECK_TITLES = {
     "validity": "Validity dates",
     "status": "Not revoked",
     "recipient": "Recipient",
+    "issuer-recognized": "Issuer recognized",
     "endorsements": "Endorsements",
 }
 STATUS_WORDS = {

@@ -25,4 +25,5 @@ from issuer.web.admin import (  # noqa: E402
     pathways,  # noqa: F401
     people,  # noqa: F401
     roster,  # noqa: F401
+    trust,  # noqa: F401
 )

@@ -8,8 +8,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from issuer.web.public import artefacts, badges, home
+    from issuer.web.public import artefacts, badges, home, trust
 
     app.register_blueprint(home.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(artefacts.bp)
+    app.register_blueprint(trust.bp)
