@@ -94,6 +94,8 @@ def test_preview_then_issue_the_valid_rows_then_upload_again(web, db):
     for credential_id in issued_ids:
         assert f"/badges/{credential_id.removeprefix('urn:uuid:')}" in page
     assert "Not issued: no student nobody@students.example.org in your pathways" in page
+    # Each issued row shows its delivery (#10): the award e-mail queued, not claimed yet.
+    assert page.count("E-mail queued") == 2 and page.count("Not claimed yet") == 2
 
     # Starting the same run again does nothing.
     web.post(f"/admin/bulk/{token}/issue", {"mode": "valid"})

@@ -23,7 +23,9 @@ from werkzeug.wrappers import Response
 from issuer.database import get_session
 from issuer.jobs import bulk as bulk_jobs
 from issuer.jobs import executors
-from issuer.models import BadgeDefinitionRecord, BulkJob, BulkJobChunk
+from issuer.models import Award, BadgeDefinitionRecord, BulkJob, BulkJobChunk
+from issuer.notifications import status as delivery_status
+from issuer.services import scope
 from issuer.services.bulk_issuance import BulkFileError
 from issuer.web.admin import access, bp, context, errors
 
@@ -158,8 +160,32 @@ def bulk_job(token: str) -> str:
         bulk_jobs.rows(db, job, limit=PREVIEW_ROWS) if status["state"] == bulk_jobs.FINISHED else []
     )
     return render_template(
-        "admin/bulk_job.html", job=job, check=None, status=status, outcomes=outcomes
+        "admin/bulk_job.html",
+        job=job,
+        check=None,
+        status=status,
+        outcomes=outcomes,
+        awards=_awards_of(outcomes),
     )
+
+
+def _awards_of(outcomes: list[Any]) -> dict[str, Award]:
+    """The awards the finished rows name (issued, or already held), by credential id, with
+    their delivery state read in one query, for the "Delivery" column. Only awards of
+    students in the admin's pathways: a row names one only after its scoped look-up."""
+    ids = [row.credential_id for row in outcomes if row.credential_id]
+    if not ids:
+        return {}
+    awards = {
+        award.credential_id: award
+        for award in get_session().scalars(
+            scope.awards(access.principal()).where(Award.credential_id.in_(ids))
+        )
+    }
+    g.setdefault("award_delivery_states", {}).update(
+        delivery_status.award_delivery_states(get_session(), [a.id for a in awards.values()])
+    )
+    return awards
 
 
 @bp.post("/bulk/<token>/issue")
