@@ -74,9 +74,9 @@ class Trust:
         world, signer = self.world, self.signer
 
         def status_list():
-            return status_lists.status_list_credential(
+            return status_lists.publish(
                 world.session, 1, signer, world.now, base_url=SITE.base_url
-            )
+            ).credential
 
         return VerificationContext(
             resolver=ChainResolver(
