@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -582,10 +583,16 @@ def run_command(host: str, port: int) -> None:
     session.commit()
     session.close()
     click.echo("Demo data added." if created else "Demo data already present.")
-    click.echo(
-        f"\nServing on http://{host}:{port}/ (PUBLIC_BASE_URL is "
-        f"{current_app.config['PUBLIC_BASE_URL']})\n"
-    )
+    public = current_app.config["PUBLIC_BASE_URL"]
+    click.echo(f"\nServing on http://{host}:{port}/ (PUBLIC_BASE_URL is {public})\n")
+    if urlsplit(public).port not in (port, None):
+        click.echo(
+            f"Links, QR codes, claim e-mails and our DID name {public}, not port {port}. To "
+            f"make them follow this port, start with BADGES_PUBLIC_BASE_URL=http://localhost:"
+            f"{port} BADGES_ISSUER_DOMAIN=localhost%3A{port} (badges already issued keep "
+            "their addresses: remove instance/ to start over).\n",
+            err=True,
+        )
     _print_logins()
     _start_demo_mail(host, port)
     run_simple(

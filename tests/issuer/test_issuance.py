@@ -205,3 +205,33 @@ def test_issuing_records_an_audit_event(world, fake_signer):
     assert event.actor_label == "admin@lincoln.example.org"
     assert event.details["status_list_index"] == award.status_list_index
     assert event.details["badge"] == "health-care-industry-badge"
+
+
+def test_signing_our_own_credential_is_not_held_to_the_hostile_input_time_cap(signer, monkeypatch):
+    """The verifier's 0.5 s canonicalization cap defends against hostile input; a busy server
+    signing its own small credential may take longer and must still sign (the structural
+    limits still apply)."""
+    from issuer import signing
+    from schemas import DEFAULT_BUDGET
+
+    assert signing.SIGNING_BUDGET.max_seconds > DEFAULT_BUDGET.max_seconds
+    assert signing.SIGNING_BUDGET.max_quads == DEFAULT_BUDGET.max_quads
+    seen = []
+    real = signing.canonicalize
+
+    def recording(document, *, budget=None):
+        seen.append(budget)
+        return real(document, budget=budget)
+
+    monkeypatch.setattr(signing, "canonicalize", recording)
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:5e0b4a1e-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential"],
+        "issuer": signer.issuer_did,
+        "validFrom": "2026-03-02T17:30:00Z",
+        "credentialSubject": {"id": "did:example:holder"},
+    }
+    signed = signer.sign_ldp(credential)
+    assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert seen and all(budget is signing.SIGNING_BUDGET for budget in seen)
