@@ -179,11 +179,12 @@ def test_a_pathway_admin_takes_an_empty_pathway_to_30_badges(
         page.get_by_text("30 ready · 0 already issued · 0 with errors").wait_for()
         page.get_by_role("button", name="Issue all").click()
         page.locator("#bulk-outcomes").wait_for(timeout=120_000)
-        assert page.locator("#bulk-outcomes").get_by_role("link").count() == 30
+        outcomes = page.locator("#bulk-outcomes")
+        assert outcomes.get_by_role("link", name="Issued: view the badge").count() == 30
         fits(page, width)
         screenshot(page, f"{width}-05-finished")
         page.locator("#bulk-outcomes tr", has_text="north27@students.example.org").get_by_role(
-            "link"
+            "link", name="Issued: view the badge"
         ).click()
         page.get_by_text("Health Care Industry Badge").first.wait_for()
         assert "/badges/" in page.url

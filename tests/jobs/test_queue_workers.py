@@ -260,6 +260,9 @@ def test_the_web_app_and_two_workers_complete_a_thousand_row_job(
     world.session.commit()
     env = _environment(database_url, tmp_path / "keys", f"test-bulk-{secrets.token_hex(4)}")
     port = _free_port()
+    # The site is served over plain http here: an https base URL would give the session
+    # cookie the Secure flag and the __Host- name, which a client on http never sends back.
+    env["BADGES_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     processes(
         [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b",
          f"127.0.0.1:{port}", "wsgi:create_app()"], env, "web",
