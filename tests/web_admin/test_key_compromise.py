@@ -8,6 +8,7 @@ the ``created`` time a proof carries is the signer's claim, and a thief can back
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,7 +112,12 @@ def test_credentials_signed_after_the_compromise_time_fail_verification(app, web
 
 
 def test_our_credentials_signed_before_the_compromise_still_verify_by_our_records(app, db, maria):
-    """Before the compromise time, and recorded by us when we issued it: still valid."""
+    """Before the compromise time, and recorded by us when we issued it: still valid.
+
+    The DID document states the compromise time in whole seconds, rounded down (the safe
+    direction: an award issued within that second counts as after it), so the award must be
+    from an earlier second than the compromise."""
+    time.sleep(max(0.0, 1.05 - (datetime.now(UTC) - maria.issued_at).total_seconds()))
     result = _revoke(app, _current(app, "P-256").record.id, datetime.now(UTC))
     assert result.exit_code == 0, result.output
     assert "1 award(s) signed by it; 0 signed at or after" in result.output
