@@ -1,26 +1,12 @@
-from collections.abc import Callable, Iterator
+"""Student pages use the public tests' app fixtures (``client``, ``issue``) and a session to
+read what the requests wrote."""
+
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.public.support import Issued, issue_award
-
-
-@pytest.fixture
-def client(app: Any) -> Any:
-    return app.test_client()
-
-
-@pytest.fixture
-def issue(app: Any) -> Iterator[Callable[..., Issued]]:
-    """``issue(**options)``: a real award in the app's database (see ``issue_award``)."""
-    app.extensions["signer"].key_store.generate(("Ed25519", "P-256"))
-    with app.app_context():
-        session = app.extensions["sqlalchemy_sessionmaker"]()
-        try:
-            yield lambda **options: issue_award(app, session, **options)
-        finally:
-            session.close()
+from tests.public.conftest import client, issue  # noqa: F401 - fixtures used here
 
 
 @pytest.fixture
