@@ -73,10 +73,18 @@ class CredentialSigner:
     def did_document(self) -> dict[str, Any]:
         """Our did:web document: every key (current, retired and revoked: revoked keys are
         marked and no longer assertion methods, ``keys revoke``), and, when the site is
-        known, ``service`` entries leading to it: ``LinkedDomains`` (DID Specification
-        Registries: the origin that hosts this DID) and ``#issuer-profile``, the OB 3.0 issuer
-        Profile served at ``/issuer`` (whose ``id`` is this DID), so a verifier given only the
-        issuer id can find the issuer's name, url and image."""
+        known, ``service`` entries leading to it (DID Core §5.4): ``LinkedDomains`` (a service
+        type registered in the DID Specification Registries: the origin that hosts this DID)
+        and ``#issuer-profile``, the OB 3.0 issuer Profile served at ``/issuer`` (whose ``id``
+        is this DID), so a verifier given only the issuer id can find the issuer's name, url
+        and image. OB 3.0 (the specification, its Implementation Guide and recommended
+        practices) names no DID service type for the issuer Profile, and the registry lists
+        none (its service types: LinkedDomains, LinkedVerifiablePresentation, DIDCommMessaging,
+        WotThing, CredentialRegistry, OID4VCI, OID4VP; W3C NOTE 2024-08-30);
+        ``IssuerProfile`` is the one type in public use for exactly this, Blockcerts v3's
+        (blockchain-certificates/cert-issuer README, "Working with DIDs": a DID document's
+        ``service`` of type ``IssuerProfile`` whose ``serviceEndpoint`` is the issuer
+        profile), so it is kept."""
         services = []
         if self.base_url:
             base = self.base_url.rstrip("/")

@@ -41,6 +41,15 @@ def test_the_1edtech_validator_rule_finds_the_key_of_our_jwts(app, algorithm, is
     verify_signature(decode_compact(token), token, key)  # raises unless it is the signing key
 
 
+def test_the_1edtech_validator_rule_finds_the_key_of_a_badge_we_issued(client, issue):
+    """The same rule on what a validator is given: a badge's ``.jwt`` download (ES256, the
+    default) and the DID document as ``/.well-known/did.json`` serves it."""
+    award = issue()
+    token = client.get(f"/badges/{award.uuid}.jwt").get_data(as_text=True)
+    key = onedtech_jwt_key_rule(token, client.get("/.well-known/did.json").json)
+    verify_signature(decode_compact(token), token, key)
+
+
 @pytest.mark.parametrize("algorithm", ["ES256", "RS256", "EdDSA"])
 def test_every_jwt_kid_is_a_json_web_key_in_the_did_document_and_the_jwks(client, app, algorithm):
     signer = app.extensions["signer"]

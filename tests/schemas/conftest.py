@@ -10,6 +10,13 @@ import pytest
 from pyld import nquads
 
 from schemas._canon_quads import escape
+from tests.verifier.conftest import (  # noqa: F401 - fixtures for test_context_3_0_3
+    context,
+    key_store,
+    revoked_indexes,
+    signer,
+    status_list,
+)
 
 PYLD_ESCAPE = nquads.escape  # pyld 3.3.0's own, as it ships
 

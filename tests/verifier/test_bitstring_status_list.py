@@ -3,6 +3,7 @@ names in the report; the list read as JSON-LD (Data Integrity) or as a VC-JOSE J
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -121,7 +122,9 @@ def test_3_2_step_4_the_list_must_be_signed_and_verify(signer):
 
 
 def test_the_list_must_be_issued_by_the_credentials_issuer(signer):
-    """Someone else's validly signed list cannot speak for our credential."""
+    """Someone else's validly signed list cannot speak for our credential. Our rule beyond
+    §3.2 step 4 (which asks only that the list's proofs verify), reported with that step's
+    STATUS_VERIFICATION_ERROR (§3.4)."""
     stranger = KeyPair.generate()
     did = "did:key:" + stranger.public_key.to_multikey()
     foreign = create_proof(
@@ -137,6 +140,8 @@ def test_the_list_must_be_issued_by_the_credentials_issuer(signer):
      ({"validFrom": (NOW + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}, "Not valid yet")],
 )  # fmt: skip
 def test_the_list_must_be_within_its_validity_period(signer, changes, phrase):
+    """§2.2 BitstringStatusListCredential ``validFrom``/``validUntil`` (VC DM 2.0 §4.9 Validity
+    Period): a list outside its period is not verified, §3.2 step 4's STATUS_VERIFICATION_ERROR."""
     status_list = signer.sign_ldp(_list(signer, **changes))
     _, message = _status(_verify(signer, make_credential(), status_list))
     assert "STATUS_VERIFICATION_ERROR" in message and phrase in message
@@ -149,11 +154,36 @@ def test_3_2_step_10_an_index_outside_the_list_is_a_range_error(signer):
     assert "RANGE_ERROR" in message
 
 
-def test_an_unreachable_list_is_a_status_retrieval_error(signer):
+def test_3_2_step_4_an_unreachable_list_is_a_status_retrieval_error(signer):
+    """§3.2 step 4: "If the dereference fails, raise a STATUS_RETRIEVAL_ERROR"."""
     credential = make_credential()
     credential["credentialStatus"]["statusListCredential"] = "urn:example:nowhere"
     _, message = _status(_verify(signer, credential, {}))
     assert "STATUS_RETRIEVAL_ERROR" in message
+
+
+def test_2_1_the_list_must_be_a_bitstring_status_list_credential(signer):
+    """§2.1 statusListCredential: "When the URL is dereferenced, the resulting verifiable
+    credential MUST have type property that includes the BitstringStatusListCredential value"
+    (a validly signed credential of another type is not a status list)."""
+    not_a_list = signer.sign_ldp({**_list(signer), "type": ["VerifiableCredential"]})
+    _, message = _status(_verify(signer, make_credential(), not_a_list))
+    assert (
+        "STATUS_VERIFICATION_ERROR" in message and "not a BitstringStatusListCredential" in message
+    )
+
+
+def test_3_4_an_enveloped_list_that_is_not_a_vc_jwt_is_a_malformed_value_error(signer):
+    """VC DM 2.0 §4.13: an EnvelopedVerifiableCredential's ``id`` is a data: URL of the
+    enveloped credential's media type; a list enveloped as anything but a VC-JWT cannot be read
+    (§3.4 MALFORMED_VALUE_ERROR), and is never taken as "not revoked"."""
+    enveloped = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiableCredential",
+        "id": "data:application/vc+ld+json," + json.dumps(_list(signer)),
+    }
+    status, message = _status(_verify(signer, make_credential(), enveloped))
+    assert status == "failed" and "MALFORMED_VALUE_ERROR" in message
 
 
 @pytest.mark.parametrize("revoked", [True, False])
