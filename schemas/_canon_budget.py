@@ -41,8 +41,11 @@ class CanonicalizationBudget:
 
     - ``max_blank_nodes``: blank nodes in the RDF dataset.
     - ``max_quads``: quads in the RDF dataset.
-    - ``max_seconds``: wall-clock time for the whole call, checked between steps of every stage
-      (JSON-LD expansion, RDF conversion, first-degree hashing, each n-degree hash permutation).
+    - ``max_seconds``: CPU time of the calling thread (``time.thread_time``) for the whole call,
+      checked between steps of every stage (JSON-LD expansion, RDF conversion, first-degree
+      hashing, each n-degree hash permutation). CPU time, not wall-clock time, so that a busy
+      server (other threads or processes on the same cores) does not turn a legitimate
+      credential into "too complex": only the call's own work counts.
     - ``max_json_values``: objects, arrays and scalars in the document (inline contexts
       included), counted before any JSON-LD processing starts; bounds the expansion and
       context-processing work done before the quads are known.
@@ -84,13 +87,13 @@ class Meter:
 
     def __init__(self, budget: CanonicalizationBudget) -> None:
         self.budget = budget
-        self._deadline = time.perf_counter() + budget.max_seconds
+        self._deadline = time.thread_time() + budget.max_seconds
         self._ndegree_steps = 0
         _charge_request("canonicalization")
 
     def check_time(self, stage: str) -> None:
         _charge_request(stage)
-        if time.perf_counter() > self._deadline:
+        if time.thread_time() > self._deadline:
             raise CanonicalizationTooComplex(
                 f"too complex: {stage} did not finish within max_seconds={self.budget.max_seconds}"
             )

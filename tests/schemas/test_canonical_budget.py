@@ -8,7 +8,6 @@ about 30 s). pyld itself is never run on them here.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -47,32 +46,25 @@ def clique(size: int) -> dict[str, Any]:
     )
 
 
-def _elapsed(call) -> float:
-    started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
-
-
-def _refusal_time(document: dict[str, Any], budget: CanonicalizationBudget | None = None):
-    started = time.perf_counter()
+def _refusal(document: dict[str, Any], budget: CanonicalizationBudget | None = None) -> str:
+    """The refusal's message. It names the limit that stopped the work, which tells at which
+    stage it stopped (counting JSON values and depth happens before any JSON-LD processing).
+    No wall-clock assertions: the clock limit itself is CPU time (``time.thread_time``), so a
+    call that does not raise stayed within it."""
     with pytest.raises(CanonicalizationTooComplex, match=r"^too complex: ") as raised:
         canonicalize(document, budget=budget)
-    return time.perf_counter() - started, str(raised.value)
+    return str(raised.value)
 
 
-def test_blank_node_clique_is_refused_within_the_time_budget() -> None:
+def test_blank_node_clique_is_refused_by_the_step_cap() -> None:
     document = clique(12)
     assert len(json.dumps(document)) < 4000
-    elapsed, message = _refusal_time(document)
-    assert elapsed < 2 * DEFAULT_BUDGET.max_seconds
-    assert "n-degree" in message
+    assert "n-degree" in _refusal(document)
 
 
 def test_clique_is_stopped_by_the_clock_when_the_step_cap_is_out_of_reach() -> None:
     budget = CanonicalizationBudget(max_seconds=0.2, max_ndegree_steps=10**9)
-    elapsed, message = _refusal_time(clique(9), budget)
-    assert elapsed < 2 * budget.max_seconds
-    assert "max_seconds=0.2" in message
+    assert "max_seconds=0.2" in _refusal(clique(9), budget)
 
 
 def test_small_clique_within_the_budget_is_canonicalized() -> None:
@@ -82,44 +74,37 @@ def test_small_clique_within_the_budget_is_canonicalized() -> None:
 
 
 def test_largest_clique_under_the_step_cap_finishes_within_the_time_budget() -> None:
-    canonicalize(clique(5))
-    assert _elapsed(lambda: canonicalize(clique(5))) < DEFAULT_BUDGET.max_seconds
+    output = canonicalize(clique(5))  # under the default budget: raises if over its CPU time
+    assert output.count(f"<{LINK}>") == 20
 
 
-def test_ten_thousand_item_array_is_refused_quickly() -> None:
+def test_ten_thousand_item_array_is_refused_by_the_size_limits() -> None:
     document = _credential(credentialSubject={"id": "did:example:1", TAG: list(range(10_000))})
-    elapsed, message = _refusal_time(document)
-    assert elapsed < DEFAULT_BUDGET.max_seconds
+    message = _refusal(document)
     assert "max_json_values" in message or "max_quads" in message
 
 
 def test_many_quads_under_the_value_limit_are_refused_during_conversion() -> None:
     document = _credential(credentialSubject={"id": "did:example:1", TAG: list(range(6000))})
-    elapsed, message = _refusal_time(document)
-    assert "max_quads=5000" in message
-    assert elapsed < DEFAULT_BUDGET.max_seconds
+    assert "max_quads=5000" in _refusal(document)
 
 
 def test_too_many_blank_nodes_are_refused() -> None:
     document = _credential(evidence=[{"name": f"item {i}"} for i in range(400)])
-    _, message = _refusal_time(document)
-    assert "max_blank_nodes=300" in message
+    assert "max_blank_nodes=300" in _refusal(document)
 
 
 def test_deep_nesting_is_refused_before_expansion() -> None:
     nested: dict[str, Any] = {"name": "bottom"}
     for _ in range(500):
         nested = {LINK: nested}
-    elapsed, message = _refusal_time(_credential(credentialSubject=nested))
-    assert "max_depth" in message
-    assert elapsed < 0.1
+    assert "max_depth" in _refusal(_credential(credentialSubject=nested))
 
 
 def test_an_exhausted_clock_stops_expansion() -> None:
     budget = CanonicalizationBudget(max_seconds=1e-9)
     document = _credential(credentialSubject={"id": "did:example:1", TAG: list(range(300))})
-    _, message = _refusal_time(document, budget)
-    assert "max_seconds" in message
+    assert "max_seconds" in _refusal(document, budget)
 
 
 def worst_allowed_case() -> dict[str, Any]:
@@ -141,10 +126,8 @@ def worst_allowed_case() -> dict[str, Any]:
 def test_worst_allowed_case_finishes_within_the_time_budget() -> None:
     document = worst_allowed_case()
     canonicalize(document)  # warm the context memo, as a running verifier would be
-    elapsed = _elapsed(lambda: canonicalize(document))
-    output = canonicalize(document)
+    output = canonicalize(document)  # under the default CPU-time budget: raises if over it
     assert 4500 < output.count("\n") <= DEFAULT_BUDGET.max_quads
-    assert elapsed < DEFAULT_BUDGET.max_seconds
 
 
 def test_real_credentials_are_far_below_the_default_limits() -> None:
@@ -166,6 +149,4 @@ def test_real_credentials_are_far_below_the_default_limits() -> None:
 def test_huge_inline_context_is_refused_before_context_processing() -> None:
     context = {f"term{i}": f"https://example.org/vocab#term{i}" for i in range(20_000)}
     document = {"@context": [VC_V2, context], "type": "VerifiableCredential", "term1": "x"}
-    elapsed, message = _refusal_time(document)
-    assert "max_json_values" in message
-    assert elapsed < 0.2
+    assert "max_json_values" in _refusal(document)
