@@ -19,7 +19,11 @@ import multiprocessing
 import os
 import re
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -164,3 +168,56 @@ def test_a_refused_client_is_answered_in_front_of_the_app_until_retry_after(app,
     now[0] = 60.0
     store.reset("verify:10.0.0.7")  # the store's window has passed too
     assert _post(client, b"x.y.z", "10.0.0.7").status_code != 429
+
+
+WEB_PROCESS = """
+import multiprocessing
+import sys
+
+from verifier.inputs import ParsedInput
+from verifier.web.lane import QuarantineLane
+
+
+def factory():
+    return lambda parsed, email: None
+
+
+if __name__ == "__main__":
+    lane = QuarantineLane(factory, timeout_seconds=300)
+    lane.verify("verify:10.0.0.9", ParsedInput("ldp", {}), None, 0.5)
+    print(multiprocessing.active_children()[0].pid, flush=True)
+    sys.stdin.read()
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "\tZ" not in next(line for line in status if line.startswith("State:"))
+    except FileNotFoundError:
+        return False
+
+
+def test_a_lane_worker_ends_when_its_web_process_is_killed(tmp_path):
+    """gunicorn kills a worker that times out: its lane worker must not live on, orphaned."""
+    script = tmp_path / "web_process.py"
+    script.write_text(WEB_PROCESS)
+    root = Path(__file__).resolve().parents[2]
+    web = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(root)},
+    )
+    try:
+        worker = int(web.stdout.readline())
+        assert _running(worker)
+    finally:
+        web.kill()
+        web.wait()
+    for _ in range(300):  # the worker looks for its parent every PARENT_CHECK_SECONDS
+        if not _running(worker):
+            break
+        time.sleep(0.1)
+    assert not _running(worker)

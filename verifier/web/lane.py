@@ -132,10 +132,25 @@ def looks_expensive(parsed: ParsedInput, body_bytes: int, policy: LanePolicy) ->
 _worker_verify: LaneVerifier | None = None
 
 
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once its web process is gone. A killed web process (gunicorn's
+    timeout, SIGKILL) runs no clean-up, and the worker holds both ends of its task queue, so
+    it would never read an end of file: it checks whose child it is instead."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
 def _start_worker(factory: Callable[[], LaneVerifier]) -> None:
-    """The worker's initializer: lowest CPU priority first, then its own verifier."""
+    """The worker's initializer: lowest CPU priority first, a watch on its web process, then
+    its own verifier."""
     global _worker_verify
     os.nice(19)
+    watch = threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True)
+    watch.start()
     _worker_verify = factory()
 
 
