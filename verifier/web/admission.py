@@ -153,10 +153,17 @@ def cost(budget: WorkBudget, unit_seconds: float, lane: LaneResult | None = None
 class Admission:
     """One admitted verification: :meth:`verify` runs it here or in the quarantine lane."""
 
-    def __init__(self, client: str, budget: WorkBudget) -> None:
+    def __init__(self, client: str, budget: WorkBudget, gate: ConcurrencyLimit) -> None:
         self.client = client
         self.budget = budget
         self.lane_result: LaneResult | None = None
+        self._gate: ConcurrencyLimit | None = gate
+
+    def leave_gate(self) -> None:
+        """Give back the client's place in this process's concurrency gate (once)."""
+        if self._gate is not None:
+            self._gate.leave(self.client)
+            self._gate = None
 
     def verify(
         self, parsed: ParsedInput, context: VerificationContext, email: str | None
@@ -170,6 +177,9 @@ class Admission:
         lane: QuarantineLane | None = current_app.extensions.get("verify_lane")
         if lane is None or not self._to_lane(parsed):
             return verify(parsed, context, recipient_email=email)
+        # Waiting on the lane takes no CPU here: its own bounds (a slot per client, a queue)
+        # hold it, and the gate's places stay free for verifications in this process.
+        self.leave_gate()
         try:
             self.lane_result = lane.verify(self.client, parsed, email, self.budget.seconds)
         except LaneClientBusy as busy:
@@ -213,11 +223,13 @@ def admitted() -> Iterator[Admission]:
         seconds = float(config["VERIFY_WORK_BUDGET_SECONDS"])
         clock = current_app.extensions.get("verify_work_clock", time.thread_time)
         with shared_work_budget(seconds, clock) as budget:
-            admission = Admission(client, budget)
+            admission = Admission(client, budget, gate)
             yield admission
     finally:
-        gate.leave(client)
-        if admission is not None:
+        if admission is None:
+            gate.leave(client)
+        else:
+            admission.leave_gate()
             _charge(admission, float(config["VERIFY_COST_UNIT_SECONDS"]))
 
 
