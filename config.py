@@ -61,6 +61,17 @@ class Config:
     VERIFY_COST_UNIT_SECONDS = 0.05  # each 50 ms of CPU beyond the first counts as one more attempt
     VERIFY_MAX_CONCURRENT_PER_CLIENT = 2  # verifications of one address running at once
     VERIFY_MAX_CONCURRENT = 8  # verifications running at once in one process
+    # The quarantine lane (verifier/web/lane.py): verifications that look expensive run in
+    # niced worker processes (0 workers: every verification runs in the web process)
+    VERIFY_LANE_WORKERS = 1  # per web process, started on first use
+    VERIFY_LANE_QUEUE = 4  # verifications waiting or running in the lane; more: 503
+    VERIFY_LANE_PER_CLIENT = 1  # lane verifications of one address at once; more: 429
+    VERIFY_LANE_TIMEOUT_SECONDS = 30  # wall time a request waits for the lane; then 503
+    VERIFY_LANE_MIN_BYTES = 64 * 1024  # a larger request body goes to the lane
+    VERIFY_LANE_MAX_ENDORSEMENTS = 2  # more embedded endorsements: the lane
+    VERIFY_LANE_MAX_OBJECTS = 200  # more JSON objects (RDF nodes): the lane
+    VERIFY_LANE_FLAG_SECONDS = 0.1  # a verification using this much CPU flags its client...
+    VERIFY_LANE_HISTORY_SECONDS = 600  # ...whose verifications then go to the lane this long
     VERIFIER_NETWORK_MAX_DID_DOCUMENT_BYTES = 100_000  # DID / controller documents (keys)
     # Mail (accounts-mail): award, sign-in, invitation and password-reset e-mails over SMTP,
     # delivered outside the request by issuer/notifications/delivery.py.
@@ -89,6 +100,7 @@ class TestConfig(Config):
     TESTING = True
     VERIFIER_NETWORK_ENABLED = False  # tests never reach out
     MAIL_DELIVERY_THREAD = False  # tests deliver explicitly (accounts-mail)
+    VERIFY_LANE_WORKERS = 0  # verify in-process; tests of the lane turn it on
 
 
 class ProductionConfig(Config):

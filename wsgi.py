@@ -6,6 +6,7 @@ Run with ``flask --app wsgi run``; CLI commands are ``flask --app wsgi <group> <
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import click
@@ -13,19 +14,17 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config, refuse_development_secrets
+from verifier.inputs import ParsedInput
 from verifier.limits import InputLimits
+from verifier.report import VerificationReport
 from verifier.resolvers import ChainResolver, DocumentResolver, OfflineResolver
-from verifier.verification import VerificationContext
+from verifier.verification import VerificationContext, verify
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(overrides))
     refuse_development_secrets(app.config)
-    if hops := int(app.config.get("PROXY_FIX_HOPS", 0)):
-        # Behind a reverse proxy: client address and scheme from its X-Forwarded-* headers,
-        # so rate limits count clients, not the proxy, and HSTS sees https.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from issuer import cli as issuer_cli
     from issuer import database
@@ -43,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["signer"] = signer_from_config(app.config, app.instance_path)
     app.extensions["employer_signers"] = EmployerSigners.from_config(app.config, app.instance_path)
     app.extensions["verification_context"] = _verification_context(app)
+    app.extensions["verify_lane_factory"] = partial(lane_verifier, _picklable(app.config))
 
     credentials_cli = click.Group("credentials", help="Sign and verify credentials.")
     credentials_cli.add_command(sign_command)
@@ -57,7 +57,51 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     wallets_init_app(app)
     if app.config["LOAD_BADGES_ON_START"]:
         issuer_cli.load_badges_on_start(app)
+    if hops := int(app.config.get("PROXY_FIX_HOPS", 0)):
+        # Behind a reverse proxy: client address and scheme from its X-Forwarded-* headers,
+        # so rate limits count clients, not the proxy, and HSTS sees https. Outermost, so the
+        # verifier's penalty box (inside) sees the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
+
+
+def _picklable(config: Any) -> dict[str, Any]:
+    """The settings a lane worker is built from (values that cannot cross to another process
+    are left to their defaults there)."""
+    import pickle
+
+    settings = {}
+    for key, value in config.items():
+        try:
+            pickle.dumps(value)
+        except Exception:  # noqa: S112 - whatever cannot be pickled stays behind
+            continue
+        settings[key] = value
+    return settings
+
+
+def lane_verifier(
+    settings: dict[str, Any],
+) -> Callable[[ParsedInput, str | None], VerificationReport]:
+    """Run in a quarantine-lane worker (``verifier/web/lane.py``): an app from the web
+    process's ``settings`` that only verifies (no badge loading, migration, mail thread or
+    lane of its own), and its verification, with the same resolvers, our records included."""
+    app = create_app(
+        settings
+        | {
+            "LOAD_BADGES_ON_START": False,
+            "AUTO_MIGRATE_EMBEDDED": False,
+            "MAIL_DELIVERY_THREAD": False,
+            "VERIFY_LANE_WORKERS": 0,
+        }
+    )
+    context = app.extensions["verification_context"]
+
+    def run(parsed: ParsedInput, email: str | None) -> VerificationReport:
+        with app.app_context():
+            return verify(parsed, context, recipient_email=email)
+
+    return run
 
 
 def _our_did_document(signer: Any) -> Callable[[], dict[str, Any]]:

@@ -177,3 +177,42 @@ class ConcurrencyLimit:
     def running(self, client: str | None = None) -> int:
         with self._lock:
             return self._all if client is None else self._running.get(client, 0)
+
+
+class MarkedKeys:
+    """Keys marked until a time, in this process's memory (at most ``max_keys``; expired marks
+    go first when it is full, and a mark that finds no room is dropped).
+
+    The verifier keeps two: clients refused by the rate limit until their ``Retry-After``
+    (the penalty box, answered before any application work) and clients whose recent
+    verifications were costly (sent to the quarantine lane).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000) -> None:
+        self._clock = clock
+        self._max_keys = max_keys
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def mark(self, key: str, seconds: float) -> None:
+        """Mark ``key`` for the next ``seconds``."""
+        now = self._clock()
+        with self._lock:
+            if len(self._until) >= self._max_keys:
+                self._until = {k: t for k, t in self._until.items() if t > now}
+                if len(self._until) >= self._max_keys:
+                    return
+            self._until[key] = now + seconds
+
+    def remaining(self, key: str) -> float:
+        """Seconds ``key`` stays marked (0.0: not marked)."""
+        until = self._until.get(key)
+        if until is None:
+            return 0.0
+        left = until - self._clock()
+        if left <= 0:
+            with self._lock:
+                if self._until.get(key) == until:
+                    del self._until[key]
+            return 0.0
+        return left

@@ -18,7 +18,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from verifier.benefits import benefits_for
 from verifier.inputs import ParsedInput, UnusableInput
 from verifier.verification import VerificationContext, verify
-from verifier.web.admission import Refused, admitted, client_key
+from verifier.web.admission import Refused, admitted, rate_limit_message, rate_limited
 from verifier.web.intake import UnsupportedMedia, read_api_request
 from verifier.web.problems import problem, status_for
 
@@ -41,11 +41,8 @@ def _rate_limit() -> Response | None:
     if request.method != "POST":
         return None
     limit = current_app.extensions["verify_rate_limit"]
-    if limit.exceeded(client_key()):
-        response = problem(
-            429,
-            f"more than {limit.limit} verifications in {limit.window_seconds:g} s; try again shortly",
-        )
+    if rate_limited(limit):
+        response = problem(429, rate_limit_message(limit))
         response.headers["Retry-After"] = str(int(limit.window_seconds))
         return response
     return None
@@ -88,9 +85,9 @@ def _bad_request(error: BadRequest) -> Response:
 def verify_credential() -> Response:
     """Verify a presented credential; the report is the CLI's ``--json`` output."""
     context = verification_context()
-    with admitted():
+    with admitted() as admission:
         submission = read_api_request(request, context.limits)
-        report = verify(submission.parsed, context, recipient_email=submission.email)
+        report = admission.verify(submission.parsed, context, submission.email)
     return jsonify(report.to_json())
 
 
@@ -98,9 +95,9 @@ def verify_credential() -> Response:
 def presented_benefits() -> Response:
     """Verify a presented credential and decide each benefit of its badge."""
     context = verification_context()
-    with admitted():
+    with admitted() as admission:
         submission = read_api_request(request, context.limits)
-        report = verify(submission.parsed, context, recipient_email=submission.email)
+        report = admission.verify(submission.parsed, context, submission.email)
     result = benefits_for(report, issuer_records())
     return jsonify({**result.to_json(), "verification": report.to_json()})
 

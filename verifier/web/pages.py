@@ -12,7 +12,7 @@ from verifier.limits import InputLimits
 from verifier.report import VerificationReport
 from verifier.verdict import Verdict, verdict_for
 from verifier.verification import verify
-from verifier.web.admission import Refused, admitted, client_key
+from verifier.web.admission import Refused, admitted, rate_limited
 from verifier.web.api import issuer_records, verification_context
 from verifier.web.intake import read_form
 from verifier.web.lookup import StoredCredential
@@ -137,8 +137,7 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 
 
 def _rate_limited() -> bool:
-    limit = current_app.extensions["verify_rate_limit"]
-    return limit.exceeded(client_key())
+    return rate_limited(current_app.extensions["verify_rate_limit"])
 
 
 RATE_LIMITED = "Too many verifications from your address; try again in a minute."
@@ -156,9 +155,9 @@ def verify_page() -> tuple[str, int]:
     if _rate_limited():
         return _render(429, error=RATE_LIMITED, pasted=pasted)
     try:
-        with admitted():
+        with admitted() as admission:
             submission = read_form(request, context.limits)
-            report = verify(submission.parsed, context, recipient_email=submission.email)
+            report = admission.verify(submission.parsed, context, submission.email)
     except Refused as refused:
         page, status = _render(refused.status, error=_REFUSED_WORDS[refused.status], pasted=pasted)
         return page, status, {"Retry-After": str(refused.retry_after)}  # type: ignore[return-value]
