@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from pyld import jsonld
@@ -194,8 +195,10 @@ def _options() -> dict[str, Any]:
     }
 
 
-def expand_fast(document: dict[str, Any], meter: Meter) -> list[Any]:
-    """The streamlined expansion; raises Unsupported when pyld's full algorithm is needed."""
+def context_processing(meter: Meter) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """pyld's (memoized) context processing for a :class:`FastExpander`, and the initial
+    active context: ``(process_context(active, local, *, override_protected, propagate),
+    initial_ctx)``, with the options ``pyld.jsonld.normalize`` uses."""
     options = _options()
     processor = _MemoProcessor(meter)
 
@@ -208,9 +211,13 @@ def expand_fast(document: dict[str, Any], meter: Meter) -> list[Any]:
             propagate=propagate,
         )
 
-    return FastExpander(process_context, meter).expand_document(
-        document, processor._get_initial_context(options)
-    )
+    return process_context, processor._get_initial_context(options)
+
+
+def expand_fast(document: dict[str, Any], meter: Meter) -> list[Any]:
+    """The streamlined expansion; raises Unsupported when pyld's full algorithm is needed."""
+    process_context, initial_ctx = context_processing(meter)
+    return FastExpander(process_context, meter).expand_document(document, initial_ctx)
 
 
 def expand(document: dict[str, Any], meter: Meter) -> list[Any]:
