@@ -31,8 +31,6 @@ naming any other context is reported and not expanded.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -42,7 +40,12 @@ from typing import Any
 
 from pyld.jsonld import DEFAULT_BASE_IRI, KEYWORDS, JsonLdProcessor
 
-from schemas._canon_expand import MemoizedContexts, context_processing
+from schemas._canon_expand import (
+    MemoizedContexts,
+    context_processing,
+    document_key,
+    remember_expansion,
+)
 from schemas._canon_fastexpand import FastExpander
 from schemas.loader import document_loader, is_pinned
 from schemas.validation import json_path
@@ -120,18 +123,17 @@ _memo_lock = threading.Lock()
 def _inspect_remembered(document: Any) -> _Inspection:
     """``_inspect``, remembered for the last :data:`_MEMO_SIZE` documents by SHA-256 of their
     key-sorted JSON (the answer is a pure function of it): the verifier's ``json-ld`` check and
-    the proof suites' check of the same hashed view expand it once."""
-    try:
-        text = json.dumps(document, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError, RecursionError):
+    the proof suites' check of the same hashed view expand it once. The expansions are handed
+    to the canonicalizer (``schemas._canon_expand.remember_expansion``) by the same key."""
+    key = document_key(document)
+    if key is None:
         return _inspect(document)
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
     with _memo_lock:
         known = _memo.get(key)
         if known is not None:
             _memo.move_to_end(key)
             return known
-    inspection = _inspect(document)
+    inspection = _inspect(document, key)
     with _memo_lock:
         _memo[key] = inspection
         if len(_memo) > _MEMO_SIZE:
@@ -162,7 +164,9 @@ def _sorted(problems: Iterable[SafeModeProblem]) -> list[SafeModeProblem]:
     return sorted(problems, key=lambda p: (p.path, p.message))
 
 
-def _inspect(document: Any) -> _Inspection:
+def _inspect(document: Any, key: bytes | None = None) -> _Inspection:
+    """Both checks' findings; ``key``, the document's ``document_key``, hands the expansion to
+    the canonicalizer (with the expansion without ``proof``, the view a proof hashes)."""
     inspection = _Inspection()
     if not isinstance(document, Mapping):
         inspection.unsafe.add(SafeModeProblem("$", "a credential must be a JSON object"))
@@ -170,13 +174,15 @@ def _inspect(document: Any) -> _Inspection:
     loadable = _check_input(document, inspection)
     if not loadable:
         return inspection
-    found = _inspect_fast(document, inspection)
+    found = _inspect_fast(document, inspection, key)
     if found is None:
         found = _inspect_with_pyld(document, inspection)
     return found
 
 
-def _inspect_fast(document: Mapping[str, Any], input_checks: _Inspection) -> _Inspection | None:
+def _inspect_fast(
+    document: Mapping[str, Any], input_checks: _Inspection, key: bytes | None = None
+) -> _Inspection | None:
     """The inspection on the canonicalizer's fast expander, or None when pyld must decide: the
     document uses a construct the fast expander leaves to pyld (``Unsupported``), or expansion
     failed in any way (pyld's own error message is the one reported)."""
@@ -192,7 +198,16 @@ def _inspect_fast(document: Mapping[str, Any], input_checks: _Inspection) -> _In
         return None
     inspection.expanded = True
     _check_expanded(expanded, inspection)
+    if key is not None:
+        remember_expansion(key, expanded)
+        unsecured_key = None if expander.unsecured is None else document_key(_unsecured(document))
+        if unsecured_key is not None:
+            remember_expansion(unsecured_key, expander.unsecured)
     return inspection
+
+
+def _unsecured(document: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in document.items() if name != "proof"}
 
 
 def _inspect_with_pyld(document: Mapping[str, Any], input_checks: _Inspection) -> _Inspection:
@@ -341,17 +356,23 @@ class _ObjectChecks:
             # itself afterwards has no input position, so it is reported at the root.
             path = ()
         for key, value in element.items():
-            self._remember(value, (*path, key))
+            if isinstance(value, dict | list):
+                self._remember(value, (*path, key))
         return path
 
     def _remember(self, value: Any, path: _Path) -> None:
+        """The position of ``value`` (an object) or of the objects in it (an array)."""
         stack = [(value, path)]
         while stack:
             node, node_path = stack.pop()
             if isinstance(node, dict):
                 self._paths[id(node)] = node_path
             elif isinstance(node, list):
-                stack.extend((item, (*node_path, i)) for i, item in enumerate(node))
+                stack.extend(
+                    (item, (*node_path, i))
+                    for i, item in enumerate(node)
+                    if isinstance(item, dict | list)
+                )
 
     def _unsafe(self, path: _Path, message: str) -> None:
         self._inspection.unsafe.add(SafeModeProblem(json_path(path), message))
@@ -371,7 +392,7 @@ class _ObjectChecks:
             if key == "@context" or not isinstance(key, str):
                 continue
             key_path = (*path, key)
-            if _KEYWORD_FORM.match(key) and key not in _KEYWORDS:
+            if key[:1] == "@" and _KEYWORD_FORM.match(key) and key not in _KEYWORDS:
                 continue  # reported by the input walk
             iri = self._safe_iri(ctx, key, vocab=True)
             if iri in _KEYWORDS:
@@ -416,31 +437,31 @@ class _ObjectChecks:
         if keyword == "@type":
             self._check_types(type_ctx, value, key_path)
         elif keyword == "@id":
-            for _, item, item_path in _items(value, key_path):
+            for index, item in _items(value):
                 if isinstance(item, str) and not _is_absolute(item):
                     self._unsafe(
-                        item_path,
+                        _at(key_path, index),
                         f"'{key}' value '{item}' is a relative IRI; it must be absolute",
                     )
 
     def _check_types(self, ctx, value, key_path) -> None:
         mappings = ctx.get("mappings", {})
-        for _, item, item_path in _items(value, key_path):
+        for index, item in _items(value):
             if not isinstance(item, str):
                 continue
             # base=None: see what the type is before pyld resolves it against a placeholder.
             iri = self._safe_iri(ctx, item, vocab=True)
             if not _is_absolute(iri):
                 self._unsafe(
-                    item_path,
+                    _at(key_path, index),
                     f"type '{item}' is not defined by any context in scope (it is the relative "
                     f"IRI '{iri}', which pyld resolves against '{DEFAULT_BASE_IRI}')",
                 )
             elif item not in mappings and ":" not in item:
-                self._by_vocab(item_path, _vocab_message(f"type '{item}'", iri))
+                self._by_vocab(_at(key_path, index), _vocab_message(f"type '{item}'", iri))
             elif item not in mappings:
                 self._not_compact(
-                    item_path,
+                    _at(key_path, index),
                     f"type '{item}' is spelled as an IRI, not as a term of the context"
                     f"{_term_hint(ctx, iri)}",
                 )
@@ -454,13 +475,13 @@ class _ObjectChecks:
         if definition.get("@context") is not None:
             ctx = self._safe_scoped(ctx, definition["@context"])
         vocab = definition["@type"] == "@vocab"
-        for _, item, item_path in _items(value, key_path):
+        for index, item in _items(value):
             if not isinstance(item, str):
                 continue
             iri = self._safe_iri(ctx, item, vocab=vocab)
             if not _is_absolute(iri):
                 self._unsafe(
-                    item_path,
+                    _at(key_path, index),
                     f"value '{item}' of '{key}' is an IRI but a relative one ('{iri}'); pyld "
                     f"resolves it against '{DEFAULT_BASE_IRI}'",
                 )
@@ -471,14 +492,16 @@ class _ObjectChecks:
         Checked from the parent, whose active context holds the term: pyld has already
         reverted type-scoped terms by the time it expands the nested object itself.
         """
+        if value is None or isinstance(value, str | int | float):
+            return  # a scalar (bool is an int)
         declared = definition.get("@container") or []
-        for _, item, item_path in _items(value, key_path):
+        for index, item in _items(value):
             if not isinstance(item, Mapping):
                 continue
             for keyword in sorted(_CONTAINER_KEYWORDS & item.keys()):
                 if keyword not in declared:
                     self._unsafe(
-                        (*item_path, keyword),
+                        (*_at(key_path, index), keyword),
                         f"'{keyword}' object under '{key}', whose term does not declare "
                         f"@container {keyword}",
                     )
@@ -486,12 +509,23 @@ class _ObjectChecks:
 
 class _FastInspector(_ObjectChecks, FastExpander):
     """The canonicalizer's fast expansion, inspecting each object with the active context used
-    for it (the same one pyld's ``_expand_object`` receives; tests/schemas compare the two)."""
+    for it (the same one pyld's ``_expand_object`` receives; tests/schemas compare the two).
+
+    ``unsecured`` is then the expansion of the document without its ``proof`` (what a Data
+    Integrity proof hashes, VC DI 1.0 §4.3 step 2), taken from the root's entries when that is
+    exactly what expanding the document without ``proof`` gives, else None.
+    """
 
     def __init__(self, inspection: _Inspection, process_context, meter) -> None:
         super().__init__(process_context, meter)
         self._inspection = inspection
         self._paths = {}
+        self._root: dict[str, Any] | None = None
+        self.unsecured: list[Any] | None = None
+
+    def expand_document(self, document: dict[str, Any], initial_ctx: dict[str, Any]) -> list:
+        self._root = document
+        return super().expand_document(document, initial_ctx)
 
     def _safe_iri(self, ctx: dict[str, Any], value: Any, vocab: bool) -> Any:
         if vocab and isinstance(value, str):
@@ -504,6 +538,28 @@ class _FastInspector(_ObjectChecks, FastExpander):
     def _expand_entries(self, ctx, expanded_prop, element, result, type_key, type_scoped_ctx):
         self._check_object(ctx, element, type_scoped_ctx)
         super()._expand_entries(ctx, expanded_prop, element, result, type_key, type_scoped_ctx)
+        if element is self._root and "proof" in element:
+            self.unsecured = self._without_proof(ctx, element, result)
+
+    def _without_proof(self, ctx, root, result) -> list[Any] | None:
+        """The root's entries expand independently of each other, so the document without
+        ``proof`` expands to ``result`` without what ``proof`` added, unless another key
+        shares its IRI or the root is no plain node object."""
+        if "@value" in result or not all(isinstance(key, str) for key in root):
+            return None
+        proof = self._term(ctx, "proof")
+        rest = dict(result)
+        if proof.kept:
+            others = (key for key in root if key not in ("proof", "@context"))
+            if proof.expanded in _KEYWORDS or any(
+                self._term(ctx, key).expanded == proof.expanded for key in others
+            ):
+                return None
+            rest.pop(proof.expanded, None)
+        finished = self._finish(rest, None, None, False)
+        if finished is None:
+            return []
+        return None if "@graph" in finished else [finished]
 
 
 class _RequestBudgetOnly:
@@ -558,14 +614,29 @@ class _PyldInspector(_ObjectChecks, MemoizedContexts, JsonLdProcessor):
         )
 
 
-def _items(value: Any, path: _Path) -> Iterable[tuple[int | None, Any, _Path]]:
-    if isinstance(value, list):
-        return [(i, item, (*path, i)) for i, item in enumerate(value)]
-    return [(None, value, path)]
+def _items(value: Any) -> Iterable[tuple[int | None, Any]]:
+    """A value's items with their index in it (None: the value is not an array)."""
+    return enumerate(value) if isinstance(value, list) else ((None, value),)
+
+
+def _at(path: _Path, index: int | None) -> _Path:
+    return path if index is None else (*path, index)
+
+
+_absolute: dict[str, bool] = {}
+_ABSOLUTE_REMEMBERED = 4096
 
 
 def _is_absolute(iri: Any) -> bool:
-    return isinstance(iri, str) and bool(_ABSOLUTE_IRI.match(iri))
+    """pyld's absolute-IRI test, remembered (terms and types recur in every credential)."""
+    if not isinstance(iri, str):
+        return False
+    known = _absolute.get(iri)
+    if known is None:
+        if len(_absolute) >= _ABSOLUTE_REMEMBERED:
+            _absolute.clear()
+        known = _absolute[iri] = _ABSOLUTE_IRI.match(iri) is not None
+    return known
 
 
 def _relative_part(iri: Any) -> str | None:

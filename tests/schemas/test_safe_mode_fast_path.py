@@ -18,7 +18,8 @@ from typing import Any
 from hypothesis import currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
-from schemas import safe_mode
+from schemas import _canon_expand, safe_mode
+from schemas.canonical import CanonicalizationError, canonicalize
 
 TESTS = Path(__file__).parents[1]
 CORPUS = TESTS / "vectors" / "1edtech-validator-corpus" / "samples"
@@ -68,6 +69,36 @@ def test_the_corpus_and_the_vector_take_the_fast_path_and_agree() -> None:
             assert both is not None, document.get("id")  # the speed-up is not silently lost
         if both is not None:
             assert both[0] == both[1], document.get("id")
+
+
+def canonical_or_error(document: dict[str, Any]) -> str:
+    try:
+        return canonicalize(document)
+    except CanonicalizationError as error:
+        return f"refused: {error}"
+
+
+def handed_over_canonicalization(document: dict[str, Any]) -> tuple[str, str, bool]:
+    """The canonical form of the document and of its view without ``proof`` (what a Data
+    Integrity proof hashes), computed after the safe-mode inspection handed its expansions
+    over, and (as a string) without; and whether the view's expansion was handed over."""
+    views = [document, {key: value for key, value in document.items() if key != "proof"}]
+    _canon_expand._EXPANSIONS = _canon_expand._Expansions()
+    expected = "|".join(canonical_or_error(view) for view in views)
+    safe_mode._memo.clear()
+    safe_mode.json_ld_problems(document)
+    handed = _canon_expand._EXPANSIONS.get(views[1]) is not None
+    got = "|".join(canonical_or_error(view) for view in views)
+    return got, expected, handed
+
+
+def test_canonicalization_reuses_the_inspections_expansion_and_gives_the_same_bytes() -> None:
+    handed_over = 0
+    for document in BASES:
+        got, expected, handed = handed_over_canonicalization(document)
+        assert got == expected, document.get("id")
+        handed_over += handed
+    assert handed_over >= len(BASES) - 2  # the reuse is not silently lost
 
 
 def test_the_fast_path_finds_problems_too() -> None:
@@ -205,3 +236,5 @@ def test_fast_inspection_agrees_with_pyld_on_mutated_credentials(base, mutations
     both = verdicts(document)
     if both is not None:
         assert both[0] == both[1]
+        got, expected, _ = handed_over_canonicalization(document)
+        assert got == expected
