@@ -53,6 +53,7 @@ def signed_credentials(count: int) -> tuple[list[dict], KeyPair]:
     signed = []
     for credential in credentials(count):
         credential["issuer"] = {"id": issuer, "type": ["Profile"], "name": "Bench Issuer"}
+        credential["validFrom"] = "2026-06-01T00:00:00Z"  # valid today, whichever n
         del credential["credentialStatus"]
         signed.append(create_proof(credential, key_pair, method, created="2026-11-23T12:00:00Z"))
     return signed, key_pair
