@@ -5,8 +5,15 @@ against the proof check alone with plain ``pyld``, on the same credential in the
 
 Run by hand: ``python bench/bench_verify.py [seconds]`` (needs ``npm ci --prefix
 tests/interop`` for the Node peer). Figures are CPU milliseconds per verification (per
-CPU-second rates, so other load on the machine does not skew the ratios). The credential has
-a did:key issuer and no status entry, so every implementation can verify it offline.
+CPU-second rates, so other load on the machine does not skew the ratios). The credentials have
+a did:key issuer and no status entry, so every implementation can verify them offline.
+
+Ours is measured twice: on :data:`DISTINCT` different credentials in turn, more than the
+JSON-LD safe-mode memo holds (``schemas.safe_mode._MEMO_SIZE``), so each verification is the
+first sight of its credential, as for a visitor's upload (the headline figure); and on one
+credential again and again, as for a QR code scanned repeatedly, where the remembered
+inspection and expansions serve. The peers verify one credential repeatedly and remember no
+results per document.
 """
 
 from __future__ import annotations
@@ -35,14 +42,21 @@ from verifier.verification import VerificationContext, verify
 INTEROP = Path(__file__).resolve().parents[1] / "tests" / "interop"
 
 
-def signed_credential() -> tuple[dict, KeyPair]:
+DISTINCT = 300
+
+
+def signed_credentials(count: int) -> tuple[list[dict], KeyPair]:
+    """``count`` different OB 3.0 credentials signed by one did:key."""
     key_pair = KeyPair.generate("Ed25519")
     issuer = did_key_for(key_pair.public_key)
-    credential = credentials(1)[0]
-    credential["issuer"] = {"id": issuer, "type": ["Profile"], "name": "Bench Issuer"}
-    del credential["credentialStatus"]
     method = f"{issuer}#{issuer.removeprefix('did:key:')}"
-    return create_proof(credential, key_pair, method, created="2026-11-23T12:00:00Z"), key_pair
+    signed = []
+    for credential in credentials(count):
+        credential["issuer"] = {"id": issuer, "type": ["Profile"], "name": "Bench Issuer"}
+        credential["validFrom"] = "2026-06-01T00:00:00Z"  # valid today, whichever n
+        del credential["credentialStatus"]
+        signed.append(create_proof(credential, key_pair, method, created="2026-11-23T12:00:00Z"))
+    return signed, key_pair
 
 
 def node_ms(credential: dict, iterations: int) -> float | None:
@@ -63,14 +77,16 @@ def node_ms(credential: dict, iterations: int) -> float | None:
 
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
-    credential, key_pair = signed_credential()
-    text = json.dumps(credential)
+    signed, key_pair = signed_credentials(DISTINCT)
+    credential = signed[0]
+    texts = [json.dumps(item) for item in signed]
     context = VerificationContext(resolver=OfflineResolver())
-    report = verify(parse_text(text), context)
-    if not report.verified:
-        raise SystemExit(f"our verifier did not verify the bench credential: {report.to_json()}")
+    for text in texts:
+        report = verify(parse_text(text), context)
+        if not report.verified:
+            raise SystemExit(f"our verifier did not verify a bench credential: {report.to_json()}")
 
-    def ours(_: object) -> None:
+    def ours(text: str) -> None:
         verify(parse_text(text), context)
 
     def pyld_proof_only(_: object) -> None:
@@ -78,17 +94,20 @@ def main() -> None:
             credential, credential["proof"], key_pair.public_key, canonicalize=pyld_normalize
         )
 
-    ours_ms = 1000 / measure(ours, [None], seconds)
+    first_ms = 1000 / measure(ours, texts, seconds)
+    again_ms = 1000 / measure(ours, texts[:1], seconds)
     pyld_ms = 1000 / measure(pyld_proof_only, [None], seconds)
     node = node_ms(credential, iterations=max(50, int(seconds * 60)))
-    print(f"{'one OB 3.0 credential, CPU ms per verification':<52} {'ms':>8} {'ours is':>9}")
-    print(f"{'ours: whole verification':<52} {ours_ms:8.2f}")
-    print(f"{'plain pyld: the proof check alone':<52} {pyld_ms:8.2f} {pyld_ms / ours_ms:8.1f}x")
+    print(f"{'one OB 3.0 credential, CPU ms per verification':<56} {'ms':>8} {'ours is':>9}")
+    print(f"{'ours: whole verification, first sight of each':<56} {first_ms:8.2f}")
+    print(f"{'ours: whole verification, the same one again':<56} {again_ms:8.2f}")
+    print(f"{'plain pyld: the proof check alone':<56} {pyld_ms:8.2f} {pyld_ms / first_ms:8.1f}x")
     if node is None:
         print("Digital Bazaar vc: skipped (run npm ci --prefix tests/interop)")
     else:
         print(
-            f"{'Digital Bazaar vc (Node): whole verification':<52} {node:8.2f} {node / ours_ms:8.1f}x"
+            f"{'Digital Bazaar vc (Node): whole verification':<56} {node:8.2f} "
+            f"{node / first_ms:8.1f}x ({node / again_ms:.1f}x the same one again)"
         )
 
 

@@ -15,9 +15,11 @@ pyld expansion cannot be interrupted from outside, so it is bounded before it st
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from pyld import jsonld
@@ -28,6 +30,7 @@ from schemas._canon_fastexpand import FastExpander, Unsupported
 from schemas.loader import ContextNotPinned, document_loader
 
 _MEMO_SIZE = 512
+_EXPANDED_SIZE = 64
 
 
 class _ContextMemo:
@@ -139,6 +142,55 @@ class _MemoProcessor(MemoizedContexts, jsonld.JsonLdProcessor):
         return super()._expand(*args, **kwargs)
 
 
+def document_key(document: Any) -> bytes | None:
+    """SHA-256 of ``document``'s key-sorted JSON, of which its expansion (under the pinned
+    contexts) is a pure function; None for anything JSON cannot write (NaN, cycles, ...)."""
+    try:
+        text = json.dumps(document, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+class _Expansions:
+    """The last :data:`_EXPANDED_SIZE` expansions handed over by the JSON-LD safe-mode
+    inspection (which expands with the same fast expander), by :func:`document_key`: verifying
+    a credential, safe mode expands the document and the proof configuration, and the proof
+    check canonicalizes the same views, which then skip their expansion."""
+
+    def __init__(self, size: int = _EXPANDED_SIZE) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[bytes, list[Any]] = OrderedDict()
+
+    def put(self, key: bytes, expanded: list[Any]) -> None:
+        with self._lock:
+            self._entries[key] = expanded
+            self._entries.move_to_end(key)
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def get(self, document: dict[str, Any]) -> list[Any] | None:
+        if not self._entries:  # nothing handed over (a signing process): no key computed
+            return None
+        key = document_key(document)
+        with self._lock:
+            expanded = self._entries.get(key) if key is not None else None
+            if expanded is not None:
+                self._entries.move_to_end(key)
+            return expanded
+
+
+_EXPANSIONS = _Expansions()
+
+
+def remember_expansion(key: bytes, expanded: list[Any]) -> None:
+    """Keep ``expanded``, the expansion of the document whose :func:`document_key` is ``key``
+    made by a :class:`FastExpander`, for the next canonicalization of that document. Neither
+    the caller nor the canonicalizer changes it afterwards (the quads are built from it)."""
+    _EXPANSIONS.put(key, expanded)
+
+
 def check_document_size(document: Any, meter: Meter) -> None:
     """Refuse documents too big or too deep to expand within the budget, before expanding.
 
@@ -194,8 +246,10 @@ def _options() -> dict[str, Any]:
     }
 
 
-def expand_fast(document: dict[str, Any], meter: Meter) -> list[Any]:
-    """The streamlined expansion; raises Unsupported when pyld's full algorithm is needed."""
+def context_processing(meter: Meter) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """pyld's (memoized) context processing for a :class:`FastExpander`, and the initial
+    active context: ``(process_context(active, local, *, override_protected, propagate),
+    initial_ctx)``, with the options ``pyld.jsonld.normalize`` uses."""
     options = _options()
     processor = _MemoProcessor(meter)
 
@@ -208,9 +262,13 @@ def expand_fast(document: dict[str, Any], meter: Meter) -> list[Any]:
             propagate=propagate,
         )
 
-    return FastExpander(process_context, meter).expand_document(
-        document, processor._get_initial_context(options)
-    )
+    return process_context, processor._get_initial_context(options)
+
+
+def expand_fast(document: dict[str, Any], meter: Meter) -> list[Any]:
+    """The streamlined expansion; raises Unsupported when pyld's full algorithm is needed."""
+    process_context, initial_ctx = context_processing(meter)
+    return FastExpander(process_context, meter).expand_document(document, initial_ctx)
 
 
 def expand(document: dict[str, Any], meter: Meter) -> list[Any]:
@@ -222,6 +280,9 @@ def expand(document: dict[str, Any], meter: Meter) -> list[Any]:
     if not isinstance(document, dict):
         raise InvalidJsonLd(f"a JSON-LD document must be a JSON object, not {type(document)}")
     check_document_size(document, meter)
+    remembered = _EXPANSIONS.get(document)
+    if remembered is not None:
+        return remembered
     try:
         try:
             return expand_fast(document, meter)

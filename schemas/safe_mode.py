@@ -10,14 +10,20 @@ A Data Integrity signature covers the document's *meaning* (its RDF), not its JS
   term (``validUntil``) is signed, but code reading ``credential["validUntil"]`` misses it.
 
 pyld 3.3.0 has no safe mode, and its ``on_property_dropped`` hook misses relative ``@id`` and
-``@type`` values and terms defined only by ``@vocab``. So we subclass its processor and, at every
-object it expands, inspect each key and value with *the active context pyld itself computed
-there* (property-scoped, type-scoped and embedded contexts included): a key that is not a term
-of that context is not compact (``check_compact_form``); a key or type that does not expand to
-an absolute IRI, or only does through ``@vocab``, is unsafe (``check_safe_mode``). Paths are
-tracked by object identity from the copy pyld expands. A final walk over the expanded output
-catches any relative IRI the per-object inspection missed. This relies on pyld's private
-``_expand_object``/``_expand_iri``, which is why ``pyld`` is pinned to 3.3.0.
+``@type`` values and terms defined only by ``@vocab``. So at every object an expansion expands,
+we inspect each key and value with *the active context the expansion computed there*
+(property-scoped, type-scoped and embedded contexts included): a key that is not a term of that
+context is not compact (``check_compact_form``); a key or type that does not expand to an
+absolute IRI, or only does through ``@vocab``, is unsafe (``check_safe_mode``). Paths are
+tracked by object identity. A final walk over the expanded output catches any relative IRI the
+per-object inspection missed.
+
+The expansion is the canonicalizer's fast one (``schemas._canon_fastexpand``, with the same
+memoized contexts), which leaves every construct outside what credentials use, and every error,
+to pyld: then the same checks run on pyld's own expansion (a subclass of its processor, relying
+on its private ``_expand_object``/``_expand_iri``, which is why ``pyld`` is pinned to 3.3.0), so
+its verdicts and error messages stay pyld's. ``tests/schemas/test_safe_mode_fast_path.py``
+compares the two inspections on the corpus and on generated mutations of credentials.
 
 Contexts are never fetched: only ``schemas.loader``'s pinned URLs are accepted; a document
 naming any other context is reported and not expanded.
@@ -25,8 +31,6 @@ naming any other context is reported and not expanded.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -36,7 +40,13 @@ from typing import Any
 
 from pyld.jsonld import DEFAULT_BASE_IRI, KEYWORDS, JsonLdProcessor
 
-from schemas._canon_expand import MemoizedContexts
+from schemas._canon_expand import (
+    MemoizedContexts,
+    context_processing,
+    document_key,
+    remember_expansion,
+)
+from schemas._canon_fastexpand import FastExpander
 from schemas.loader import document_loader, is_pinned
 from schemas.validation import json_path
 from schemas.work_budget import WorkBudgetSpent, charge
@@ -113,18 +123,17 @@ _memo_lock = threading.Lock()
 def _inspect_remembered(document: Any) -> _Inspection:
     """``_inspect``, remembered for the last :data:`_MEMO_SIZE` documents by SHA-256 of their
     key-sorted JSON (the answer is a pure function of it): the verifier's ``json-ld`` check and
-    the proof suites' check of the same hashed view expand it once."""
-    try:
-        text = json.dumps(document, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError, RecursionError):
+    the proof suites' check of the same hashed view expand it once. The expansions are handed
+    to the canonicalizer (``schemas._canon_expand.remember_expansion``) by the same key."""
+    key = document_key(document)
+    if key is None:
         return _inspect(document)
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
     with _memo_lock:
         known = _memo.get(key)
         if known is not None:
             _memo.move_to_end(key)
             return known
-    inspection = _inspect(document)
+    inspection = _inspect(document, key)
     with _memo_lock:
         _memo[key] = inspection
         if len(_memo) > _MEMO_SIZE:
@@ -147,12 +156,17 @@ class _Inspection:
     policy: set[SafeModeProblem] = field(default_factory=set)
     expanded: bool = False
 
+    def copy(self) -> _Inspection:
+        return _Inspection(set(self.unsafe), set(self.compact), set(self.policy), self.expanded)
+
 
 def _sorted(problems: Iterable[SafeModeProblem]) -> list[SafeModeProblem]:
     return sorted(problems, key=lambda p: (p.path, p.message))
 
 
-def _inspect(document: Any) -> _Inspection:
+def _inspect(document: Any, key: bytes | None = None) -> _Inspection:
+    """Both checks' findings; ``key``, the document's ``document_key``, hands the expansion to
+    the canonicalizer (with the expansion without ``proof``, the view a proof hashes)."""
     inspection = _Inspection()
     if not isinstance(document, Mapping):
         inspection.unsafe.add(SafeModeProblem("$", "a credential must be a JSON object"))
@@ -160,7 +174,46 @@ def _inspect(document: Any) -> _Inspection:
     loadable = _check_input(document, inspection)
     if not loadable:
         return inspection
-    processor = _InspectingProcessor(inspection)
+    found = _inspect_fast(document, inspection, key)
+    if found is None:
+        found = _inspect_with_pyld(document, inspection)
+    return found
+
+
+def _inspect_fast(
+    document: Mapping[str, Any], input_checks: _Inspection, key: bytes | None = None
+) -> _Inspection | None:
+    """The inspection on the canonicalizer's fast expander, or None when pyld must decide: the
+    document uses a construct the fast expander leaves to pyld (``Unsupported``), or expansion
+    failed in any way (pyld's own error message is the one reported)."""
+    inspection = input_checks.copy()
+    meter = _RequestBudgetOnly()
+    process_context, initial_ctx = context_processing(meter)  # type: ignore[arg-type]
+    expander = _FastInspector(inspection, process_context, meter)
+    try:
+        expanded = expander.expand_document(dict(document), initial_ctx)
+    except WorkBudgetSpent:
+        raise
+    except Exception:  # Unsupported, invalid JSON-LD, too deep: pyld's expansion decides
+        return None
+    inspection.expanded = True
+    _check_expanded(expanded, inspection)
+    if key is not None:
+        remember_expansion(key, expanded)
+        unsecured_key = None if expander.unsecured is None else document_key(_unsecured(document))
+        if unsecured_key is not None:
+            remember_expansion(unsecured_key, expander.unsecured)
+    return inspection
+
+
+def _unsecured(document: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in document.items() if name != "proof"}
+
+
+def _inspect_with_pyld(document: Mapping[str, Any], input_checks: _Inspection) -> _Inspection:
+    """The inspection on pyld's own expansion (every JSON-LD construct, pyld's errors)."""
+    inspection = input_checks.copy()
+    processor = _PyldInspector(inspection)
     try:
         expanded = processor.expand(
             dict(document),
@@ -271,43 +324,30 @@ def _check_context(value: Any, path: _Path, inspection: _Inspection) -> bool:
     return loadable
 
 
-class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
-    """pyld's expansion, inspecting each object with the active context used for it."""
+class _ObjectChecks:
+    """The checks of one object, given the active context its expansion uses.
 
-    def __init__(self, inspection: _Inspection) -> None:
-        super().__init__()
-        self._inspection = inspection
-        self._paths: dict[int, _Path] = {}
+    Shared by both expansions (``_FastInspector``, ``_PyldInspector``), which provide IRI
+    expansion without a base (``_safe_iri``) and the processing of a term's scoped context
+    (``_safe_scoped``), and call :meth:`_check_object` for every object they expand.
+    """
 
-    def _expand_object(
-        self,
-        active_ctx,
-        active_property,
-        expanded_active_property,
-        element,
-        expanded_parent,
-        options,
-        inside_list=False,
-        type_key=None,
-        type_scoped_ctx=None,
-    ):
+    _inspection: _Inspection
+    _paths: dict[int, _Path]
+
+    def _safe_iri(self, ctx: dict[str, Any], value: Any, vocab: bool) -> Any:
+        raise NotImplementedError
+
+    def _safe_scoped(self, ctx: dict[str, Any], local: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _check_object(self, ctx, element, type_scoped_ctx) -> None:
         charge("JSON-LD check")  # the request's shared work budget (schemas.work_budget)
         path = self._path_of(element)
         try:
-            self._inspect_object(active_ctx, element, path, type_scoped_ctx or active_ctx, options)
-        except Exception as error:  # an inspection bug must not hide pyld's own verdict
+            self._inspect_object(ctx, element, path, type_scoped_ctx or ctx)
+        except Exception as error:  # an inspection bug must not hide the expansion's verdict
             self._unsafe(path, f"could not inspect this object: {error}")
-        return super()._expand_object(
-            active_ctx,
-            active_property,
-            expanded_active_property,
-            element,
-            expanded_parent,
-            options,
-            inside_list,
-            type_key,
-            type_scoped_ctx,
-        )
 
     def _path_of(self, element: Any) -> _Path:
         path = self._paths.get(id(element))
@@ -316,17 +356,23 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
             # itself afterwards has no input position, so it is reported at the root.
             path = ()
         for key, value in element.items():
-            self._remember(value, (*path, key))
+            if isinstance(value, dict | list):
+                self._remember(value, (*path, key))
         return path
 
     def _remember(self, value: Any, path: _Path) -> None:
+        """The position of ``value`` (an object) or of the objects in it (an array)."""
         stack = [(value, path)]
         while stack:
             node, node_path = stack.pop()
             if isinstance(node, dict):
                 self._paths[id(node)] = node_path
             elif isinstance(node, list):
-                stack.extend((item, (*node_path, i)) for i, item in enumerate(node))
+                stack.extend(
+                    (item, (*node_path, i))
+                    for i, item in enumerate(node)
+                    if isinstance(item, dict | list)
+                )
 
     def _unsafe(self, path: _Path, message: str) -> None:
         self._inspection.unsafe.add(SafeModeProblem(json_path(path), message))
@@ -340,15 +386,15 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
     def _not_compact(self, path: _Path, message: str) -> None:
         self._inspection.compact.add(SafeModeProblem(json_path(path), message))
 
-    def _inspect_object(self, ctx, element, path, type_ctx, options) -> None:
+    def _inspect_object(self, ctx, element, path, type_ctx) -> None:
         mappings = ctx.get("mappings", {})
         for key, value in element.items():
             if key == "@context" or not isinstance(key, str):
                 continue
             key_path = (*path, key)
-            if _KEYWORD_FORM.match(key) and key not in _KEYWORDS:
+            if key[:1] == "@" and _KEYWORD_FORM.match(key) and key not in _KEYWORDS:
                 continue  # reported by the input walk
-            iri = self._expand_iri(ctx, key, vocab=True)
+            iri = self._safe_iri(ctx, key, vocab=True)
             if iri in _KEYWORDS:
                 self._check_keyword(ctx, key, iri, value, key_path, type_ctx)
                 continue
@@ -366,7 +412,7 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
             if definition.get("reverse"):
                 self._unsafe(key_path, f"property '{key}' is a reverse property (@reverse)")
             if definition.get("@type") in ("@id", "@vocab"):
-                self._check_iri_values(ctx, key, definition, value, key_path, options)
+                self._check_iri_values(ctx, key, definition, value, key_path)
 
     def _check_undefined_key(self, ctx, key: str, iri: str, key_path: _Path) -> None:
         if ":" not in key:
@@ -391,53 +437,51 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
         if keyword == "@type":
             self._check_types(type_ctx, value, key_path)
         elif keyword == "@id":
-            for _, item, item_path in _items(value, key_path):
+            for index, item in _items(value):
                 if isinstance(item, str) and not _is_absolute(item):
                     self._unsafe(
-                        item_path,
+                        _at(key_path, index),
                         f"'{key}' value '{item}' is a relative IRI; it must be absolute",
                     )
 
     def _check_types(self, ctx, value, key_path) -> None:
         mappings = ctx.get("mappings", {})
-        for _, item, item_path in _items(value, key_path):
+        for index, item in _items(value):
             if not isinstance(item, str):
                 continue
             # base=None: see what the type is before pyld resolves it against a placeholder.
-            iri = self._expand_iri(ctx, item, vocab=True, base=None)
+            iri = self._safe_iri(ctx, item, vocab=True)
             if not _is_absolute(iri):
                 self._unsafe(
-                    item_path,
+                    _at(key_path, index),
                     f"type '{item}' is not defined by any context in scope (it is the relative "
                     f"IRI '{iri}', which pyld resolves against '{DEFAULT_BASE_IRI}')",
                 )
             elif item not in mappings and ":" not in item:
-                self._by_vocab(item_path, _vocab_message(f"type '{item}'", iri))
+                self._by_vocab(_at(key_path, index), _vocab_message(f"type '{item}'", iri))
             elif item not in mappings:
                 self._not_compact(
-                    item_path,
+                    _at(key_path, index),
                     f"type '{item}' is spelled as an IRI, not as a term of the context"
                     f"{_term_hint(ctx, iri)}",
                 )
 
-    def _check_iri_values(self, ctx, key, definition, value, key_path, options) -> None:
+    def _check_iri_values(self, ctx, key, definition, value, key_path) -> None:
         """Values of ``"@type": "@id"``/``"@vocab"`` terms are IRIs and must be absolute.
 
         They expand with the term's own scoped context, as pyld does (``proofPurpose``'s
         defines ``assertionMethod``).
         """
         if definition.get("@context") is not None:
-            ctx = self._process_context(
-                ctx, definition["@context"], options, propagate=True, override_protected=True
-            )
+            ctx = self._safe_scoped(ctx, definition["@context"])
         vocab = definition["@type"] == "@vocab"
-        for _, item, item_path in _items(value, key_path):
+        for index, item in _items(value):
             if not isinstance(item, str):
                 continue
-            iri = self._expand_iri(ctx, item, vocab=vocab, base=None)
+            iri = self._safe_iri(ctx, item, vocab=vocab)
             if not _is_absolute(iri):
                 self._unsafe(
-                    item_path,
+                    _at(key_path, index),
                     f"value '{item}' of '{key}' is an IRI but a relative one ('{iri}'); pyld "
                     f"resolves it against '{DEFAULT_BASE_IRI}'",
                 )
@@ -448,27 +492,151 @@ class _InspectingProcessor(MemoizedContexts, JsonLdProcessor):
         Checked from the parent, whose active context holds the term: pyld has already
         reverted type-scoped terms by the time it expands the nested object itself.
         """
+        if value is None or isinstance(value, str | int | float):
+            return  # a scalar (bool is an int)
         declared = definition.get("@container") or []
-        for _, item, item_path in _items(value, key_path):
+        for index, item in _items(value):
             if not isinstance(item, Mapping):
                 continue
             for keyword in sorted(_CONTAINER_KEYWORDS & item.keys()):
                 if keyword not in declared:
                     self._unsafe(
-                        (*item_path, keyword),
+                        (*_at(key_path, index), keyword),
                         f"'{keyword}' object under '{key}', whose term does not declare "
                         f"@container {keyword}",
                     )
 
 
-def _items(value: Any, path: _Path) -> Iterable[tuple[int | None, Any, _Path]]:
-    if isinstance(value, list):
-        return [(i, item, (*path, i)) for i, item in enumerate(value)]
-    return [(None, value, path)]
+class _FastInspector(_ObjectChecks, FastExpander):
+    """The canonicalizer's fast expansion, inspecting each object with the active context used
+    for it (the same one pyld's ``_expand_object`` receives; tests/schemas compare the two).
+
+    ``unsecured`` is then the expansion of the document without its ``proof`` (what a Data
+    Integrity proof hashes, VC DI 1.0 §4.3 step 2), taken from the root's entries when that is
+    exactly what expanding the document without ``proof`` gives, else None.
+    """
+
+    def __init__(self, inspection: _Inspection, process_context, meter) -> None:
+        super().__init__(process_context, meter)
+        self._inspection = inspection
+        self._paths = {}
+        self._root: dict[str, Any] | None = None
+        self.unsecured: list[Any] | None = None
+
+    def expand_document(self, document: dict[str, Any], initial_ctx: dict[str, Any]) -> list:
+        self._root = document
+        return super().expand_document(document, initial_ctx)
+
+    def _safe_iri(self, ctx: dict[str, Any], value: Any, vocab: bool) -> Any:
+        if vocab and isinstance(value, str):
+            return self._term(ctx, value).expanded  # remembered per context
+        return self._iri(ctx, value, vocab=vocab, base=False)
+
+    def _safe_scoped(self, ctx: dict[str, Any], local: Any) -> dict[str, Any]:
+        return self._process(ctx, local, override_protected=True)
+
+    def _expand_entries(self, ctx, expanded_prop, element, result, type_key, type_scoped_ctx):
+        self._check_object(ctx, element, type_scoped_ctx)
+        super()._expand_entries(ctx, expanded_prop, element, result, type_key, type_scoped_ctx)
+        if element is self._root and "proof" in element:
+            self.unsecured = self._without_proof(ctx, element, result)
+
+    def _without_proof(self, ctx, root, result) -> list[Any] | None:
+        """The root's entries expand independently of each other, so the document without
+        ``proof`` expands to ``result`` without what ``proof`` added, unless another key
+        shares its IRI or the root is no plain node object."""
+        if "@value" in result or not all(isinstance(key, str) for key in root):
+            return None
+        proof = self._term(ctx, "proof")
+        rest = dict(result)
+        if proof.kept:
+            others = (key for key in root if key not in ("proof", "@context"))
+            if proof.expanded in _KEYWORDS or any(
+                self._term(ctx, key).expanded == proof.expanded for key in others
+            ):
+                return None
+            rest.pop(proof.expanded, None)
+        finished = self._finish(rest, None, None, False)
+        if finished is None:
+            return []
+        return None if "@graph" in finished else [finished]
+
+
+class _RequestBudgetOnly:
+    """The fast expander's meter here: as with pyld's expansion, safe mode sets no limits of
+    its own; only the request's shared work budget is charged."""
+
+    def check_time(self, stage: str) -> None:
+        charge("JSON-LD check")
+
+
+class _PyldInspector(_ObjectChecks, MemoizedContexts, JsonLdProcessor):
+    """pyld's expansion, inspecting each object with the active context used for it: every
+    JSON-LD construct, and pyld's own errors."""
+
+    def __init__(self, inspection: _Inspection) -> None:
+        super().__init__()
+        self._inspection = inspection
+        self._paths = {}
+
+    def _safe_iri(self, ctx: dict[str, Any], value: Any, vocab: bool) -> Any:
+        return self._expand_iri(ctx, value, vocab=vocab, base=None)
+
+    def _safe_scoped(self, ctx: dict[str, Any], local: Any) -> dict[str, Any]:
+        return self._process_context(
+            ctx, local, self._options, propagate=True, override_protected=True
+        )
+
+    def _expand_object(
+        self,
+        active_ctx,
+        active_property,
+        expanded_active_property,
+        element,
+        expanded_parent,
+        options,
+        inside_list=False,
+        type_key=None,
+        type_scoped_ctx=None,
+    ):
+        self._options = options
+        self._check_object(active_ctx, element, type_scoped_ctx)
+        return super()._expand_object(
+            active_ctx,
+            active_property,
+            expanded_active_property,
+            element,
+            expanded_parent,
+            options,
+            inside_list,
+            type_key,
+            type_scoped_ctx,
+        )
+
+
+def _items(value: Any) -> Iterable[tuple[int | None, Any]]:
+    """A value's items with their index in it (None: the value is not an array)."""
+    return enumerate(value) if isinstance(value, list) else ((None, value),)
+
+
+def _at(path: _Path, index: int | None) -> _Path:
+    return path if index is None else (*path, index)
+
+
+_absolute: dict[str, bool] = {}
+_ABSOLUTE_REMEMBERED = 4096
 
 
 def _is_absolute(iri: Any) -> bool:
-    return isinstance(iri, str) and bool(_ABSOLUTE_IRI.match(iri))
+    """pyld's absolute-IRI test, remembered (terms and types recur in every credential)."""
+    if not isinstance(iri, str):
+        return False
+    known = _absolute.get(iri)
+    if known is None:
+        if len(_absolute) >= _ABSOLUTE_REMEMBERED:
+            _absolute.clear()
+        known = _absolute[iri] = _ABSOLUTE_IRI.match(iri) is not None
+    return known
 
 
 def _relative_part(iri: Any) -> str | None:

@@ -84,21 +84,19 @@ def parse_json(text: str, limits: InputLimits = DEFAULT_LIMITS) -> Any:
     return value
 
 
+# A JSON string as the nesting scan reads it: a quote, then escaped or plain characters, up to
+# the closing quote or the end of the text (an unterminated string hides what follows it).
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
+
+
 def _check_nesting(text: str, max_depth: int) -> None:
-    """Refuse deep nesting before json.loads recurses into it."""
+    """Refuse deep nesting before json.loads recurses into it: brackets are counted outside
+    strings only (the regular expression skips each string whole, in C, instead of a Python
+    loop over every character)."""
     depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for match in _STRING_OR_BRACKET.finditer(text):
+        char = match.group()
+        if char in "[{":
             depth += 1
             if depth > max_depth:
                 raise UnusableInput(f"JSON is nested deeper than {max_depth} levels")
