@@ -39,6 +39,9 @@ def test_a_revoked_badge_says_when_it_was_revoked_not_until_when_it_is_valid(cli
     # The badge page's own facts: revoked on a date, no expiry date offered as if current.
     about = html.split('id="about-heading"')[1].split("</section>")[0]
     assert 'data-field="revoked"' in about and 'data-field="expires"' not in about
+    # The printable card, still reachable by its address, says so too.
+    card = client.get(f"/badges/{award.uuid}/card").data.decode()
+    assert "valid until" not in card and 'data-field="revoked"><strong>Revoked on <time' in card
 
 
 def test_an_active_badge_still_says_until_when_it_is_valid(client, issue):
