@@ -114,3 +114,12 @@ def test_the_holder_sees_when_and_why_their_badge_was_revoked(app, client, issue
     assert re.search(r"Revoked on <time[^>]*>\d{1,2} [A-Z][a-z]+ \d{4}</time>", card)
     assert '<p data-field="revocation-reason">Reason given: CPR card had expired</p>' in card
     assert "Active until" not in card
+
+
+def test_the_email_check_is_explained_without_cryptography_words(client, issue):
+    award = issue(name="Maria Lopez", consent=True)
+    for path in (f"/badges/{award.uuid}", f"/verify/{award.uuid}"):
+        html = client.get(path).data.decode()
+        section = html.split("s email</h2>")[1].split("</section>")[0]
+        assert "scrambled copy of the holder" in section, path
+        assert not re.search(r"\b(hash|hashed|salt)\b", section), path
