@@ -194,3 +194,23 @@ def test_the_people_and_trust_pages_fit_and_pass_axe(
             fits_viewport(page)
             axe_check(page)
             screenshot(page, path.strip("/").replace("/", "-") + f"-{viewport['width']}")
+
+
+def test_the_bulk_preview_shows_each_rows_status_and_problem_on_a_phone(
+    page, net, tmp_path, axe_check, fits_viewport, screenshot
+):
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("student_email\nana.chen@students.example.org\nnobody@students.example.org\n")
+    page.set_viewport_size(PHONE)
+    sign_in(page, LINCOLN)
+    page.goto("/admin/bulk")
+    page.get_by_label("CSV file").set_input_files(str(cohort))
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_text("with errors").first.wait_for()
+    rows = page.locator("table tbody tr")
+    assert inside_the_width(page, rows.nth(0).get_by_text("Ready", exact=True))
+    assert inside_the_width(page, rows.nth(1).get_by_text("Error", exact=True))
+    assert inside_the_width(page, rows.nth(1).locator("td").last)  # the problem, in words
+    fits_viewport(page)
+    axe_check(page)
+    screenshot(page, "bulk-preview-390")
