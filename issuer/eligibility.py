@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from badge_definitions import CERTIFICATION_LEVELS, BadgeDefinition, certification_rank
+from verifier.verdict import plain_date
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def check(
                 "certification_active",
                 (
                     f"{pathway.name}'s {level.capitalize()} certification expired on "
-                    f"{pathway.certification_expires_on.isoformat()}; {needed}."
+                    f"{plain_date(pathway.certification_expires_on)}; {needed}."
                 ),
             )
         )
@@ -145,16 +146,12 @@ def check(
 
     for award in held_awards:
         if award.is_active(now):
-            until = (
-                f", valid until {award.valid_until.date().isoformat()}" if award.valid_until else ""
-            )
+            # Shown on the admin's pages: the date in words, no credential URN in prose.
+            until = f", valid until {plain_date(award.valid_until)}" if award.valid_until else ""
             failures.append(
                 Failure(
                     "already_awarded",
-                    (
-                        f"{student_name} already holds an active {badge.name} "
-                        f"({award.credential_id}{until})."
-                    ),
+                    f"{student_name} already holds an active {badge.name}{until}.",
                 )
             )
             break

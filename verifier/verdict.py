@@ -10,7 +10,7 @@ credential claims reaches a verdict: the report's summary is empty then (see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from verifier.report import VerificationReport
@@ -52,15 +52,21 @@ def parse_time(value: str | None) -> datetime | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def plain_date(moment: datetime) -> str:
-    """``29 November 2026``: the day a person reads, in UTC."""
-    moment = moment.astimezone(UTC)
+def plain_date(moment: date | datetime) -> str:
+    """``29 November 2026``: the day a person reads. A datetime is read in UTC; a date (a
+    certification's end, say) is taken as it is. Every page shows dates this way (the
+    ``plain_date`` filter and ``templates/_time.html``), never ISO 8601 in prose."""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(UTC)
     return f"{moment.day} {moment:%B %Y}"
 
 
-def utc_iso(moment: datetime) -> str:
-    """``2026-11-29T20:55:26Z``: the exact instant, for ``<time datetime>``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_iso(moment: date | datetime) -> str:
+    """``2026-11-29T20:55:26Z`` (a datetime, in UTC) or ``2026-11-29`` (a date): the machine
+    form for ``<time datetime>`` (HTML's valid date and global date-and-time strings)."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat()
 
 
 def exact_utc(moment: datetime) -> str:

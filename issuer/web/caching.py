@@ -4,6 +4,9 @@
   file's SHA-256; a request naming the current version is answered with
   ``Cache-Control: public, max-age=31536000, immutable`` (a changed file gets a new URL, so a
   deploy is never hidden behind a stale copy). Other static requests revalidate.
+- ``/favicon.ico``, the address browsers and crawlers ask for without reading the page, is
+  a permanent redirect (cached a day) to the icon's versioned static URL, which is cached
+  like every static file; pages name the SVG icon with ``<link rel="icon">``.
 - HTML pages answered 200 to a GET get a strong ETag of their body and a 304 for a matching
   ``If-None-Match``: a phone re-opening a badge page downloads nothing when nothing changed.
 """
@@ -15,9 +18,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, redirect, request, url_for
 
 YEAR = 365 * 24 * 3600
+DAY = 24 * 3600
 
 
 @functools.cache
@@ -41,12 +45,23 @@ def init_app(app: Flask) -> None:
             if version is not None:
                 values["v"] = version
 
+    def favicon() -> Response:
+        response = redirect(url_for("static", filename="favicon.ico"), code=301)
+        response.cache_control.public = True
+        response.cache_control.max_age = DAY
+        return response
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
+
     @app.after_request
     def _cache_headers(response: Response) -> Response:
         if request.endpoint == "static":
             filename = (request.view_args or {}).get("filename", "")
             version = asset_version(static_folder, filename)
             if version is not None and request.args.get("v") == version:
+                # send_static_file marks the file no-cache (revalidate on every use), which
+                # would cancel the year: a versioned URL never changes, so drop it.
+                response.cache_control.no_cache = None
                 response.cache_control.public = True
                 response.cache_control.max_age = YEAR
                 response.cache_control.immutable = True

@@ -81,7 +81,7 @@ def test_preview_reports_each_row_in_plain_words(world, cohort):
     assert by_line[3].status == "ready"  # emails are matched case-insensitively
     assert by_line[4].messages == ["no student nobody@students.example.org"]
     assert (
-        "Valley Health Careers Academy's Silver certification expired on 2026-01-31"
+        "Valley Health Careers Academy's Silver certification expired on 31 January 2026"
         in (by_line[5].messages[0])
     )
     assert by_line[6].messages == ["Maria Lopez is already on line 2"]

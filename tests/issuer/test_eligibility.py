@@ -48,7 +48,7 @@ def test_lapsed_silver_certification_is_refused_with_the_expiry_date():
     assert not result.eligible
     assert [f.rule for f in result.failures] == ["certification_active"]
     assert result.messages == [
-        "Lincoln High Health Academy's Silver certification expired on 2026-06-30; "
+        "Lincoln High Health Academy's Silver certification expired on 30 June 2026; "
         "the badge needs an active Silver or Gold certification."
     ]
 
@@ -100,9 +100,8 @@ def test_already_holding_an_active_award_is_refused():
     held = [HeldAward("urn:uuid:1", datetime(2027, 1, 1, tzinfo=UTC), revoked=False)]
     result = run(held=held)
     assert [f.rule for f in result.failures] == ["already_awarded"]
-    assert (
-        "already holds an active Health Care Industry Badge (urn:uuid:1, valid until "
-        "2027-01-01)" in result.messages[0]
+    assert result.messages[0].endswith(
+        "already holds an active Health Care Industry Badge, valid until 1 January 2027."
     )
 
 

@@ -90,7 +90,7 @@ def test_lapsed_silver_message_names_the_pathway_and_the_date(world, fake_signer
     student = world.student(world.pathways.lapsed, "Sam Rivera")
     with pytest.raises(
         NotEligible,
-        match="Valley Health Careers Academy's Silver certification expired on 2026-01-31",
+        match="Valley Health Careers Academy's Silver certification expired on 31 January 2026",
     ):
         issue(world, student, fake_signer)
 

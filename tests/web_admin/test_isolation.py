@@ -352,7 +352,7 @@ def _preview_rows(web, response) -> tuple[str, list[str]]:
 
     assert response.status_code == 302, response.status_code
     page = web.get(response.location).get_data(as_text=True)
-    rows = re.findall(r"<tr>\s*<td>\d+</td>\s*<td>[^<]*</td>(.*?)</tr>", page, re.S)
+    rows = re.findall(r"<tr>\s*<td[^>]*>\d+</td>\s*<td[^>]*>[^<]*</td>(.*?)</tr>", page, re.S)
     return page, [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows]
 
 

@@ -19,6 +19,7 @@ from issuer.recipients import normalise_email
 from issuer.services import audit
 from issuer.web.admin import access, bp, queries
 from issuer.web.admin.roster import csv_response
+from verifier.verdict import plain_date
 
 PAGE_SIZE = 50
 MAX_EXPORT = 50_000
@@ -91,6 +92,17 @@ def _students(events: list[Any], scope: audit.AuditFilter) -> dict[int, Student]
     return {s.id: s for s in get_session().scalars(query)}
 
 
+def _in_words(value: Any) -> str | None:
+    """A stored ISO date or instant ("2026-11-30", "2026-11-30T02:00:00+00:00") in words, as
+    every page shows dates; None when there is none, the text itself when it is no date."""
+    if not value:
+        return None
+    try:
+        return plain_date(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
 def _summary(event: Any) -> str:
     """The event's details in a few words (ids and flags stay in the CSV export)."""
     d = event.details or {}
@@ -99,11 +111,11 @@ def _summary(event: Any) -> str:
     if event.action == "award.revoked":
         return f"reason: {d.get('reason')}"
     if event.action == "award.issued":
-        return f"{d.get('badge')}, valid until {(d.get('valid_until') or 'no end')[:10]}"
+        return f"{d.get('badge')}, valid until {_in_words(d.get('valid_until')) or 'no end'}"
     if event.action == "student.updated":
         return "changed " + ", ".join(sorted((d.get("changes") or {}).keys()))
     if event.action == "certification.recorded":
-        return f"{d.get('level')} from {d.get('awarded_on')}"
+        return f"{d.get('level')} from {_in_words(d.get('awarded_on'))}"
     if event.action == "student.created":
         return f"graduates {d.get('graduation_year')}"
     return ""

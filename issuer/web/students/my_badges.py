@@ -32,12 +32,6 @@ TX_CODES_KEY = "wallet_tx_codes"  # offer id -> transaction code, shown on the o
 MAX_REMEMBERED_TX_CODES = 5
 
 
-def plain_date(moment: datetime) -> str:
-    """``29 November 2026`` (UTC): how dates read on students' pages."""
-    moment = moment.astimezone(UTC)
-    return f"{moment.day} {moment:%B %Y}"
-
-
 @dataclass(frozen=True)
 class BadgeCard:
     """One badge on "my badges", with everything its card shows."""
@@ -98,9 +92,7 @@ def my_badges_page() -> str:
     student = _student()
     now = _now()
     cards = [_card(a, now) for a in my_badges.awards_of_student(get_session(), student.id)]
-    return render_template(
-        "students/my_badges.html", student=student, cards=cards, plain_date=plain_date
-    )
+    return render_template("students/my_badges.html", student=student, cards=cards)
 
 
 @bp.post("/badges/name-display")
@@ -221,5 +213,4 @@ def wallet_offer(credential_id: UUID, offer_id: str) -> str:
         links=_offer_links(offer) if state == "open" else None,
         tx_code=session.get(TX_CODES_KEY, {}).get(offer.offer_id),
         minutes=int(offers.OFFER_LIFETIME.total_seconds() // 60),
-        plain_date=plain_date,
     )
