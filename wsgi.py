@@ -205,10 +205,9 @@ class Extensions(dict[str, Any]):
             return dict.__getitem__(self, name)
 
     def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        try:
-            return self[name]
-        except KeyError:
-            return default
+        if dict.__contains__(self, name) or name in self._factories:
+            return self[name]  # a maker's own errors propagate
+        return default
 
 
 class App(Flask):

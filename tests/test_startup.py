@@ -91,3 +91,50 @@ def test_the_web_side_is_there_when_a_command_needs_it(environment):
     """``flask routes`` reads the URL map: the views are registered on that first need."""
     routes = _flask(environment, "routes").stdout
     assert "/verify" in routes and "/admin" in routes and "/.well-known/did.json" in routes
+
+
+def test_an_extension_is_made_once_on_first_use_even_by_two_threads_at_once():
+    import threading
+    import time
+
+    from wsgi import Extensions
+
+    made = []
+
+    def slow_engine():
+        time.sleep(0.05)  # long enough for the second thread to ask meanwhile
+        made.append(object())
+        return made[-1]
+
+    extensions = Extensions()
+    extensions.provide("engine", slow_engine)
+    assert made == [] and extensions.get("missing", "default") == "default"
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(extensions["engine"])) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 1 and seen == [made[0], made[0]]
+    extensions["engine"] = "a test's own"
+    assert extensions.get("engine") == "a test's own"
+
+
+def test_a_deferred_web_side_is_set_up_by_the_first_url_for():
+    from flask import url_for
+
+    from wsgi import App
+
+    app = App(__name__)
+    calls = []
+
+    def web(app):
+        calls.append("web")
+        app.add_url_rule("/verify", "verify", lambda: "ok")
+
+    app.set_up_web_on_first_need(web)
+    assert calls == []
+    with app.test_request_context():
+        assert url_for("verify") == "/verify"
+    assert app.test_client().get("/verify").text == "ok"
+    assert calls == ["web"]
