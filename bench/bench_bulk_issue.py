@@ -1,5 +1,5 @@
 """Bulk issuance end to end into PostgreSQL: ``flask --app wsgi awards bulk-issue`` on a CSV of
-N students, against the previous engine (one row, one commit: ``bulk_issuance.issue_rows``)
+N students, against the previous engine (one row, one commit: ``_previous_bulk_engine``)
 on the same database in the same run.
 
 Run by hand (PostgreSQL on 127.0.0.1 unless BENCH_DATABASE_URL says otherwise):
@@ -32,11 +32,14 @@ from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import _previous_bulk_engine as bulk_issuance  # noqa: E402
 
 from issuer.database import make_engine, upgrade  # noqa: E402
 from issuer.models import CriterionResult, Student  # noqa: E402
 from issuer.recipients import new_identity_salt  # noqa: E402
-from issuer.services import badges, bulk_issuance, certifications  # noqa: E402
+from issuer.services import badges, certifications  # noqa: E402
 from issuer.services.issuance import IssuerSite  # noqa: E402
 from issuer.signing import CredentialSigner  # noqa: E402
 from keys.store import KeyStore  # noqa: E402

@@ -17,14 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.serving import run_simple
 
 from badge_definitions import BadgeDefinitionError
-from issuer.database import get_engine, get_session, is_at_head, upgrade
+from issuer.database import get_engine, get_session, upgrade
 from issuer.jobs import bulk as bulk_jobs
 from issuer.jobs import executors
 from issuer.models import Award, CertificationLevel, Organisation, Role
@@ -41,7 +40,6 @@ from issuer.services import (
     users,
 )
 from issuer.signing import CredentialSigner
-from keys.cli import keys_cli
 from keys.did import public_key_of
 from keys.keypairs import InvalidKey
 from keys.store import KeyStoreError
@@ -84,7 +82,7 @@ def _student(email: str) -> Any:
 
 
 # -- badges ------------------------------------------------------------------------------------
-badges_cli = AppGroup("badges", help="Badge definitions (badge_definitions/*.yaml).")
+badges_cli = AppGroup("badges")  # registered, with its help, by wsgi.create_app
 
 
 @badges_cli.command("load")
@@ -103,34 +101,8 @@ def load_badges_command(directory: Path | None) -> None:
         click.echo(f"{outcome.slug} version {outcome.version}: {outcome.action}")
 
 
-def load_badges_on_start(app: Flask) -> None:
-    """Load the badge definitions when the app starts, if the schema is ready for them.
-
-    Idempotent (unchanged files do nothing). Skipped before ``db upgrade`` has run, so that
-    ``flask db upgrade`` itself can start on an empty database.
-    """
-    with app.app_context():
-        try:
-            ready = is_at_head(get_engine())
-        except OperationalError as exc:  # the database is down: commands like `keys` still run
-            app.logger.warning("database unavailable, badge definitions not loaded: %s", exc)
-            return
-        if not ready:
-            app.logger.warning(
-                "database schema is not at head: run 'flask --app wsgi db "
-                "upgrade'; badge definitions not loaded"
-            )
-            return
-        session = get_session()
-        try:
-            badges.load_all(session, now=_now())
-            session.commit()
-        except IntegrityError:  # another worker loaded the same definitions at the same moment
-            session.rollback()
-
-
 # -- pathways ----------------------------------------------------------------------------------
-pathways_cli = AppGroup("pathways", help="Pathways and their certifications.")
+pathways_cli = AppGroup("pathways")  # registered, with its help, by wsgi.create_app
 _level = click.option(
     "--level", required=True, type=click.Choice([level.value for level in CertificationLevel])
 )
@@ -213,7 +185,7 @@ def certify_command(
 
 
 # -- users -------------------------------------------------------------------------------------
-users_cli = AppGroup("users", help="People who sign in.")
+users_cli = AppGroup("users")  # registered, with its help, by wsgi.create_app
 
 
 @users_cli.command("create")
@@ -272,7 +244,7 @@ def create_user_command(
 
 
 # -- students ----------------------------------------------------------------------------------
-students_cli = AppGroup("students", help="Students of the pathways.")
+students_cli = AppGroup("students")  # registered, with its help, by wsgi.create_app
 
 
 @students_cli.command("import")
@@ -296,7 +268,7 @@ def import_students_command(csv_file: Any, pathway_slug: str) -> None:
 
 
 # -- criteria ----------------------------------------------------------------------------------
-criteria_cli = AppGroup("criteria", help="Criterion results.")
+criteria_cli = AppGroup("criteria")  # registered, with its help, by wsgi.create_app
 
 
 @criteria_cli.command("record")
@@ -333,7 +305,7 @@ def record_criterion_command(
 
 
 # -- awards ------------------------------------------------------------------------------------
-awards_cli = AppGroup("awards", help="Issue and revoke badges.")
+awards_cli = AppGroup("awards")  # registered, with its help, by wsgi.create_app
 
 
 @awards_cli.command("issue")
@@ -506,7 +478,7 @@ def bulk_issue_command(
 
 
 # -- demo --------------------------------------------------------------------------------------
-demo_cli = AppGroup("demo", help="Demonstration data and a one-command local server.")
+demo_cli = AppGroup("demo")  # registered, with its help, by wsgi.create_app
 
 
 def _refuse_in_production() -> None:
@@ -701,22 +673,3 @@ def _start_demo_mail(host: str, port: int) -> None:
         click.echo(f"\nE-mails are sent through {app.config['MAIL_HOST']}; copies are listed at")
     click.echo(f"  http://{host}:{port}/dev/outbox\n")
     start_delivery_thread(app)
-
-
-def init_app(app: Flask) -> None:
-    """Register the issuer's command groups (``db`` is registered by ``issuer.database``),
-    and ``keys revoke`` in the key group."""
-    from issuer.jobs.cli import jobs_cli
-
-    keys_cli.add_command(revoke_key_command)
-    for group in (
-        jobs_cli,
-        badges_cli,
-        pathways_cli,
-        users_cli,
-        students_cli,
-        criteria_cli,
-        awards_cli,
-        demo_cli,
-    ):
-        app.cli.add_command(group)

@@ -1,7 +1,8 @@
 """Engine, sessions and migrations, in the shape of flaskr's ``db.py``.
 
-``init_app`` builds one engine per app; ``get_session()`` gives the request (or command) its
-session, closed on teardown. Views and commands own the transaction: they call
+``init_app`` provides one engine per app, made on first use (so commands that never touch the
+database, and ``flask --help``, import no SQLAlchemy); ``get_session()`` gives the request (or
+command) its session, closed on teardown. Views and commands own the transaction: they call
 ``session.commit()``; services never do.
 """
 
@@ -15,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
+    from logging import Logger
+
     from alembic.config import Config as AlembicConfig
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -35,6 +38,8 @@ def database_url(app: Flask) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with SQLite made to enforce foreign keys and wait for writers."""
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -91,6 +96,8 @@ def head_revisions() -> frozenset[str]:
 
 def is_at_head(engine: Engine) -> bool:
     """Whether the database's schema revision is the newest migration (one query)."""
+    from sqlalchemy import inspect, text
+
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return False
@@ -99,19 +106,69 @@ def is_at_head(engine: Engine) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Create the engine and session factory; register teardown and the ``db`` commands.
+    """Provide the engine and session factory, made on first use (``app.extensions`` is
+    ``wsgi.Extensions``: ``app.extensions["sqlalchemy_engine"]`` and
+    ``["sqlalchemy_sessionmaker"]``); close each app context's session on teardown.
 
-    The embedded SQLite default (no ``DATABASE_URL``) is upgraded to head here, so the first
-    ``flask run`` works on an empty checkout. A configured server database is only migrated
-    by ``flask db upgrade``.
+    The first use makes the database ready: the embedded SQLite default (no ``DATABASE_URL``)
+    is upgraded to head, so the first ``flask run`` works on an empty checkout (a configured
+    server database is only migrated by ``flask db upgrade``), then the badge definitions are
+    loaded when ``LOAD_BADGES_ON_START``.
     """
-    engine = make_engine(database_url(app))
-    app.extensions["sqlalchemy_engine"] = engine
-    app.extensions["sqlalchemy_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions.provide("sqlalchemy_engine", lambda: ready_engine(app))
+    app.extensions.provide("sqlalchemy_sessionmaker", lambda: session_factory(app))
     app.teardown_appcontext(close_session)
-    app.cli.add_command(db_cli)
+
+
+def ready_engine(app: Flask) -> Engine:
+    """The app's engine, its schema migrated (embedded default) and badges loaded (see
+    ``init_app``)."""
+    engine = make_engine(database_url(app))
     if not app.config.get("DATABASE_URL") and app.config.get("AUTO_MIGRATE_EMBEDDED", True):
         upgrade(engine)
+    if app.config.get("LOAD_BADGES_ON_START", True):
+        load_badges_if_ready(engine, app.logger)
+    return engine
+
+
+def session_factory(app: Flask) -> sessionmaker[Session]:
+    """Sessions over the app's engine; objects stay readable after commit."""
+    from sqlalchemy.orm import sessionmaker
+
+    return sessionmaker(app.extensions["sqlalchemy_engine"], expire_on_commit=False)
+
+
+def load_badges_if_ready(engine: Engine, logger: Logger) -> None:
+    """Load the badge definitions (``badge_definitions/*.yaml``), if the schema is ready.
+
+    Idempotent (unchanged files do nothing). Skipped, with a warning, when the database is down
+    or before ``db upgrade`` has run, so that ``flask db upgrade`` itself can start on an empty
+    database.
+    """
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.orm import Session
+
+    from issuer.services import badges
+
+    try:
+        ready = is_at_head(engine)
+    except OperationalError as exc:
+        logger.warning("database unavailable, badge definitions not loaded: %s", exc)
+        return
+    if not ready:
+        logger.warning(
+            "database schema is not at head: run 'flask --app wsgi db "
+            "upgrade'; badge definitions not loaded"
+        )
+        return
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            badges.load_all(session, now=datetime.now(UTC))
+            session.commit()
+        except IntegrityError:  # another worker loaded the same definitions at the same moment
+            session.rollback()
 
 
 def get_engine() -> Engine:
@@ -133,7 +190,7 @@ def close_session(exception: BaseException | None = None) -> None:
         session.close()
 
 
-db_cli = AppGroup("db", help="Manage the database schema.")
+db_cli = AppGroup("db")  # registered, with its help, by wsgi.create_app
 
 
 @db_cli.command("upgrade")

@@ -12,7 +12,7 @@ from keys.did import controller_document, mark_revoked
 from keys.keypairs import KEY_TYPES
 from keys.store import KeyStore, KeyStoreError
 
-keys_cli = click.Group("keys", help="Manage the issuer's signing keys.")
+keys_cli = click.Group("keys")  # registered, with its help, by wsgi.create_app
 
 
 def _store() -> KeyStore:

@@ -48,13 +48,16 @@ from issuer.models import (
 from issuer.recipients import normalise_email
 from issuer.services import audit, endorsements, issuance, status_lists
 from issuer.services.badges import definition_of
-from issuer.services.bulk_issuance import BulkFileError
 
 CHUNK_SIZE = 500  # rows per queue message: ~0.5-1 s of signing, one commit
 INSERT_BATCH = 5_000  # rows per INSERT while reading the file
 ISSUED, SKIPPED, FAILED = "issued", "skipped", "failed"
 FROM_THIS_FILE = "already issued from this file"  # a SKIPPED row's message; other skips: holders
 QUEUED, RUNNING, FINISHED = "queued", "running", "finished"
+
+
+class BulkFileError(ValueError):
+    """The file as a whole cannot be read (encoding, columns)."""
 
 
 @dataclass(frozen=True)

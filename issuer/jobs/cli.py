@@ -12,7 +12,7 @@ from issuer.database import get_session
 from issuer.jobs import bulk, executors
 from issuer.models import BulkJob
 
-jobs_cli = AppGroup("jobs", help="Bulk issuance jobs: list, status, resume.")
+jobs_cli = AppGroup("jobs")  # registered, with its help, by wsgi.create_app
 
 
 def _job(token: str) -> BulkJob:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from issuer.database import get_session
 from issuer.notifications import messages
 from issuer.notifications.delivery import MailSettings, SmtpTransport, deliver_all_due
 
-mail_cli = AppGroup("mail", help="Deliver queued e-mails; tell students of expiring badges.")
+mail_cli = AppGroup("mail")  # registered, with its help, by wsgi.create_app
 
 
 @mail_cli.command("deliver")
@@ -52,7 +52,3 @@ def expiring_command(days: int) -> None:
         messages.queue_award_expiring(session, award, now=now)
     session.commit()
     click.echo(f"Queued {len(awards)} expiry message(s).")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(mail_cli)

@@ -64,8 +64,60 @@ def _render(name: str, **values: Any) -> tuple[str, str]:
     return text, html
 
 
-def _link(site: Site, path: str, token: str) -> str:
-    return f"{site.base_url.rstrip('/')}{path}/{token}"
+def _queue_with_link(
+    session: Session,
+    *,
+    kind: str,
+    template: str,
+    to: str,
+    subject: str,
+    purpose: LinkPurpose,
+    path: str,
+    site: Site,
+    now: datetime,
+    student_id: int | None = None,
+    user_id: int | None = None,
+    award_id: int | None = None,
+    **values: Any,
+) -> OutboundMessage:
+    """Queue the ``kind`` e-mail, rendered from ``template`` (``.txt`` and ``.html``), with one
+    new single-use link ``<base_url><path>/<token>`` for ``purpose`` made for the given
+    student, user or award (a user's earlier unused links of that purpose stop working). The
+    template gets ``subject``, ``link``, ``expires`` (the link's last day in words), ``minutes``
+    (its lifetime), ``issuer_name`` and ``values``. Flushed, not committed."""
+    if user_id is not None:
+        links.retire_unused(session, purpose=purpose, user_id=user_id, now=now)
+    token = links.create(
+        session,
+        links.LinkSigner(site.link_secret),
+        purpose=purpose,
+        now=now,
+        student_id=student_id,
+        user_id=user_id,
+        award_id=award_id,
+    )
+    lifetime = links.LIFETIMES[purpose]
+    text, html = _render(
+        template,
+        subject=subject,
+        link=f"{site.base_url.rstrip('/')}{path}/{token}",
+        expires=plain_date(now + lifetime),
+        minutes=int(lifetime.total_seconds() // 60),
+        issuer_name=site.issuer_name,
+        **values,
+    )
+    return queue_message(
+        session,
+        kind=kind,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        student_id=student_id,
+        user_id=user_id,
+        award_id=award_id,
+        now=now,
+    )
 
 
 def queue_award_issued(
@@ -75,37 +127,23 @@ def queue_award_issued(
     single-use link each time, so a resend carries a fresh one)."""
     student = award.student
     definition = definition_of(award.badge)
-    token = links.create(
+    return _queue_with_link(
         session,
-        links.LinkSigner(site.link_secret),
+        kind=AWARD_ISSUED,
+        template="award_issued",
+        to=student.email,
+        subject=f"You earned the {definition.name}: claim your badge",
         purpose=LinkPurpose.STUDENT_CLAIM,
+        path="/my/claim",
+        site=site,
         now=now,
         student_id=student.id,
         award_id=award.id,
-    )
-    subject = f"You earned the {definition.name}: claim your badge"
-    text, html = _render(
-        "award_issued",
-        subject=subject,
         student_name=student.name,
         pathway_name=student.pathway.name,
         badge_name=definition.name,
         employer_name=definition.employer.name,
         benefits=definition.benefits,
-        link=_link(site, "/my/claim", token),
-        expires=plain_date(now + links.LIFETIMES[LinkPurpose.STUDENT_CLAIM]),
-        issuer_name=site.issuer_name,
-    )
-    return queue_message(
-        session,
-        kind=AWARD_ISSUED,
-        to=student.email,
-        subject=subject,
-        text=text,
-        html=html,
-        student_id=student.id,
-        award_id=award.id,
-        now=now,
     )
 
 
@@ -194,31 +232,18 @@ def queue_student_sign_in(
     session: Session, student: Student, *, site: Site, now: datetime
 ) -> OutboundMessage:
     """The student's sign-in link (15 minutes, single use)."""
-    token = links.create(
-        session,
-        links.LinkSigner(site.link_secret),
-        purpose=LinkPurpose.STUDENT_SIGN_IN,
-        now=now,
-        student_id=student.id,
-    )
-    subject = "Your sign-in link"
-    text, html = _render(
-        "student_sign_in",
-        subject=subject,
-        student_name=student.name,
-        link=_link(site, "/my/sign-in", token),
-        minutes=int(links.LIFETIMES[LinkPurpose.STUDENT_SIGN_IN].total_seconds() // 60),
-        issuer_name=site.issuer_name,
-    )
-    return queue_message(
+    return _queue_with_link(
         session,
         kind=STUDENT_SIGN_IN,
+        template="student_sign_in",
         to=student.email,
-        subject=subject,
-        text=text,
-        html=html,
-        student_id=student.id,
+        subject="Your sign-in link",
+        purpose=LinkPurpose.STUDENT_SIGN_IN,
+        path="/my/sign-in",
+        site=site,
         now=now,
+        student_id=student.id,
+        student_name=student.name,
     )
 
 
@@ -227,34 +252,25 @@ def queue_user_invited(
 ) -> OutboundMessage:
     """The invitation: who invited, as what, and the link to choose a password (7 days).
     Earlier unused invitation links of this user stop working."""
-    signer = links.LinkSigner(site.link_secret)
-    links.retire_unused(session, purpose=LinkPurpose.USER_INVITE, user_id=user.id, now=now)
-    token = links.create(session, signer, purpose=LinkPurpose.USER_INVITE, now=now, user_id=user.id)
     if user.role is Role.EMPLOYER_PARTNER and user.organisation is not None:
         scope = user.organisation.name
     else:
         scope = ", ".join(p.name for p in user.pathways)
-    subject = f"You are invited to {site.issuer_name}'s badge service"
-    text, html = _render(
-        "user_invited",
-        subject=subject,
+    return _queue_with_link(
+        session,
+        kind=USER_INVITED,
+        template="user_invited",
+        to=user.email,
+        subject=f"You are invited to {site.issuer_name}'s badge service",
+        purpose=LinkPurpose.USER_INVITE,
+        path="/account/invitation",
+        site=site,
+        now=now,
+        user_id=user.id,
         user_name=user.name,
         inviter=inviter.name if inviter is not None else site.issuer_name,
         role=ROLE_NAMES[user.role],
         scope=scope,
-        link=_link(site, "/account/invitation", token),
-        expires=plain_date(now + links.LIFETIMES[LinkPurpose.USER_INVITE]),
-        issuer_name=site.issuer_name,
-    )
-    return queue_message(
-        session,
-        kind=USER_INVITED,
-        to=user.email,
-        subject=subject,
-        text=text,
-        html=html,
-        user_id=user.id,
-        now=now,
     )
 
 
@@ -262,27 +278,16 @@ def queue_password_reset(
     session: Session, user: User, *, site: Site, now: datetime
 ) -> OutboundMessage:
     """The password-reset link (1 hour, single use); earlier unused reset links stop working."""
-    signer = links.LinkSigner(site.link_secret)
-    links.retire_unused(session, purpose=LinkPurpose.PASSWORD_RESET, user_id=user.id, now=now)
-    token = links.create(
-        session, signer, purpose=LinkPurpose.PASSWORD_RESET, now=now, user_id=user.id
-    )
-    subject = "Choose a new password"
-    text, html = _render(
-        "password_reset",
-        subject=subject,
-        user_name=user.name,
-        link=_link(site, "/account/reset", token),
-        minutes=int(links.LIFETIMES[LinkPurpose.PASSWORD_RESET].total_seconds() // 60),
-        issuer_name=site.issuer_name,
-    )
-    return queue_message(
+    return _queue_with_link(
         session,
         kind=PASSWORD_RESET,
+        template="password_reset",
         to=user.email,
-        subject=subject,
-        text=text,
-        html=html,
-        user_id=user.id,
+        subject="Choose a new password",
+        purpose=LinkPurpose.PASSWORD_RESET,
+        path="/account/reset",
+        site=site,
         now=now,
+        user_id=user.id,
+        user_name=user.name,
     )

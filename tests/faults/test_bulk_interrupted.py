@@ -3,15 +3,18 @@ resumed with the same file: every row is issued exactly once and no status bit i
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
+from issuer.jobs import bulk
 from issuer.models import Award
-from issuer.services import bulk_issuance, revocation
+from issuer.services import revocation
 from keys.store import KeyStore
 from tests.faults.conftest import assert_status_lists_consistent, cli_environment, on_postgres
 from tests.issuer.conftest import BADGE, SITE
@@ -40,22 +43,6 @@ def _keyed_awards(session) -> dict[str, int]:
     return dict(rows.all())
 
 
-def _run(world, content: bytes, signer) -> list[bulk_issuance.RowOutcome]:
-    """What ``awards bulk-issue`` and the admin upload do: commit each issued row."""
-    plan = bulk_issuance.preview(
-        world.session, content=content, badge=world.badge, actor=None, now=world.now
-    )
-    world.session.rollback()
-    outcomes = []
-    for outcome in bulk_issuance.issue_rows(
-        world.session, plan, badge=world.badge, actor=None, signer=signer, site=SITE,
-        now=world.now,
-    ):  # fmt: skip
-        world.session.commit() if outcome.issued else world.session.rollback()
-        outcomes.append(outcome)
-    return outcomes
-
-
 class _CutOnce:
     """A signer that, while signing the row number ``at``, has PostgreSQL terminate the
     session's own connection (as a failover, a restart or an idle-killer would)."""
@@ -80,21 +67,30 @@ class _CutOnce:
 
 @pytest.mark.postgres
 @on_postgres
-def test_a_dropped_connection_fails_one_row_and_the_rerun_issues_it_once(
+def test_a_dropped_connection_fails_its_chunk_and_the_rerun_issues_each_row_once(
     world, fake_signer, engine
 ):
+    """The connection dies while the second chunk signs (no transaction is open then): that
+    chunk's awards are not written, the first chunk's stay; running the job again issues the
+    second chunk once, into the block of status-list indexes it had reserved."""
     _, content = _cohort(world, 6)
-    outcomes = _run(world, content, _CutOnce(fake_signer, engine, world.session, at=3))
+    job = bulk.open_job(
+        world.session, stream=io.BytesIO(content), filename="cohort.csv", badge=world.badge,
+        actor=None, now=world.now, chunk_size=3,
+    )  # fmt: skip
+    world.session.commit()
+    cut = _CutOnce(fake_signer, engine, world.session, at=5)  # the second chunk's second row
+    with pytest.raises(OperationalError):
+        for chunk_no in bulk.pending_chunks(world.session, job):
+            bulk.run_chunk(world.session, job.id, chunk_no, signer=cut, site=SITE, now=world.now)
+    world.session.rollback()
+    assert len(_keyed_awards(world.session)) == 3
+    assert bulk.pending_chunks(world.session, job) == [1]
 
-    assert [o.issued for o in outcomes] == [True, True, False, True, True, True]
-    assert "database" in outcomes[2].message and "run the same file again" in outcomes[2].message
-    assert world.session.scalar(select(func.count()).select_from(Award)) == 5
-    assert_status_lists_consistent(world.session)  # the lost row's index was given back
-
-    again = _run(world, content, fake_signer)
-    assert [(o.line, o.issued) for o in again] == [(4, True)]
+    bulk.run_chunk(world.session, job.id, 1, signer=fake_signer, site=SITE, now=world.now)
     keyed = _keyed_awards(world.session)
     assert len(keyed) == 6 and set(keyed.values()) == {1}
+    assert bulk.progress(world.session, job).state == bulk.FINISHED
     assert_status_lists_consistent(world.session)
 
 

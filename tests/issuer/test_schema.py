@@ -57,14 +57,14 @@ def test_postgresql_refuses_to_rewrite_the_audit_log_even_outside_the_orm(world)
     session.rollback()
 
 
-def test_the_embedded_default_is_migrated_when_the_app_starts(tmp_path):
-    from flask import Flask
-
+def test_the_embedded_default_is_migrated_when_the_database_is_first_used(tmp_path):
     from issuer import database
+    from wsgi import App
 
-    app = Flask(__name__, instance_path=str(tmp_path / "instance"))
-    app.config.update(DATABASE_URL=None)
+    app = App(__name__, instance_path=str(tmp_path / "instance"))
+    app.config.update(DATABASE_URL=None, LOAD_BADGES_ON_START=False)
     database.init_app(app)
+    assert not (tmp_path / "instance" / "badges.sqlite").exists()  # nothing until first use
     with app.app_context():
         assert database.is_at_head(database.get_engine())
     assert (tmp_path / "instance" / "badges.sqlite").exists()

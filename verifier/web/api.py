@@ -17,6 +17,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from verifier.benefits import benefits_for
 from verifier.inputs import ParsedInput, UnusableInput
+from verifier.report import VerificationReport
 from verifier.verification import VerificationContext, verify
 from verifier.web.admission import Refused, admitted, rate_limit_message, rate_limited
 from verifier.web.intake import UnsupportedMedia, read_api_request
@@ -81,23 +82,27 @@ def _bad_request(error: BadRequest) -> Response:
     return problem(400, error.description or "the request could not be read")
 
 
-@bp.post("/verify")
-def verify_credential() -> Response:
-    """Verify a presented credential; the report is the CLI's ``--json`` output."""
+def _verify_presented() -> VerificationReport:
+    """The request's credential (and optional email) read and verified within the admission
+    limits (rate, concurrency, work budget; an expensive one in the quarantine lane). Raises
+    what ``read_api_request`` raises for input that is not a credential (answered as a 4xx
+    problem)."""
     context = verification_context()
     with admitted() as admission:
         submission = read_api_request(request, context.limits)
-        report = admission.verify(submission.parsed, context, submission.email)
-    return jsonify(report.to_json())
+        return admission.verify(submission.parsed, context, submission.email)
+
+
+@bp.post("/verify")
+def verify_credential() -> Response:
+    """Verify a presented credential; the report is the CLI's ``--json`` output."""
+    return jsonify(_verify_presented().to_json())
 
 
 @bp.post("/benefits")
 def presented_benefits() -> Response:
     """Verify a presented credential and decide each benefit of its badge."""
-    context = verification_context()
-    with admitted() as admission:
-        submission = read_api_request(request, context.limits)
-        report = admission.verify(submission.parsed, context, submission.email)
+    report = _verify_presented()
     result = benefits_for(report, issuer_records())
     return jsonify({**result.to_json(), "verification": report.to_json()})
 

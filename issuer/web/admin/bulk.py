@@ -26,7 +26,6 @@ from issuer.jobs import executors
 from issuer.models import Award, BadgeDefinitionRecord, BulkJob, BulkJobChunk
 from issuer.notifications import status as delivery_status
 from issuer.services import scope
-from issuer.services.bulk_issuance import BulkFileError
 from issuer.web.admin import access, bp, context, errors
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -138,7 +137,7 @@ def bulk_upload() -> Any:
             actor=access.user(),
             now=context.now(),
         )
-    except BulkFileError as exc:
+    except bulk_jobs.BulkFileError as exc:
         db.rollback()
         return _upload_page(f"This file cannot be used: {exc}.", badge_slug, 422)
     db.commit()

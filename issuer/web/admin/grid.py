@@ -21,7 +21,7 @@ from issuer.database import get_session
 from issuer.models import BadgeDefinitionRecord, Pathway, Role, Student
 from issuer.services import criteria
 from issuer.services.badges import definition_of
-from issuer.web.admin import access, bp, bulk, context, queries
+from issuer.web.admin import access, bp, bulk, context, csv_preview, queries
 from issuer.web.admin.roster import csv_response
 
 GRID_ROLES = (*access.MANAGERS, Role.EMPLOYER_PARTNER)
@@ -207,33 +207,16 @@ bulk.UPLOAD_PAGES["admin.criteria_preview"] = _too_large
 @access.roles(*access.MANAGERS)
 def criteria_preview(slug: str) -> Any:
     pathway, record = _place(slug, request.args.get("badge") or request.form.get("badge"))
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _page(pathway, record, upload_error="Choose a CSV file to upload.", status=422)
-    content = upload.stream.read(csv_files.MAX_UPLOAD_BYTES + 1)
-    db = get_session()
-    try:
-        rows = criteria.preview_results(
+    return csv_preview.preview_upload(
+        lambda db, content: criteria.preview_results(
             db, pathway=pathway, badge=record, content=content, actor=access.user()
-        )
-    except csv_files.CsvFileError as exc:
-        status = 413 if len(content) > csv_files.MAX_UPLOAD_BYTES else 422
-        return _page(
-            pathway, record, upload_error=f"This file cannot be used: {exc}.", status=status
-        )
-    finally:
-        db.rollback()
-    return render_template(
-        "admin/criteria_preview.html",
+        ),
+        statuses=(criteria.READY, criteria.UNCHANGED, criteria.ERROR),
+        refuse=lambda message, status: _page(pathway, record, upload_error=message, status=status),
+        template="admin/criteria_preview.html",
         pathway=pathway,
         badge=record,
         definition=definition_of(record),
-        rows=rows,
-        content=content.decode("utf-8-sig"),
-        counts={
-            s: sum(1 for r in rows if r.status == s)
-            for s in (criteria.READY, criteria.UNCHANGED, criteria.ERROR)
-        },
     )
 
 

@@ -15,7 +15,7 @@ from issuer import csv_files, permissions
 from issuer.database import get_session
 from issuer.models import Pathway, Student
 from issuer.services import students
-from issuer.web.admin import access, bp, bulk, context, queries
+from issuer.web.admin import access, bp, bulk, context, csv_preview, queries
 from issuer.web.admin.forms import StudentForm
 
 TEMPLATE_ROWS = (
@@ -187,16 +187,6 @@ def roster_export(slug: str) -> Response:
     return csv_response(csv_files.to_csv(header, rows), f"{pathway.slug}-roster.csv")
 
 
-def _uploaded(pathway: Pathway) -> bytes | tuple[str, int]:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _page(pathway, upload_error="Choose a CSV file to upload.", status=422)
-    content = upload.stream.read(csv_files.MAX_UPLOAD_BYTES + 1)
-    if len(content) > csv_files.MAX_UPLOAD_BYTES:
-        return _page(pathway, upload_error=csv_files.TOO_LARGE, status=413)
-    return content
-
-
 def _too_large(slug: str) -> tuple[str, int]:
     return _page(access.managed_pathway(slug), upload_error=csv_files.TOO_LARGE, status=413)
 
@@ -209,25 +199,14 @@ bulk.UPLOAD_PAGES["admin.roster_preview"] = _too_large
 def roster_preview(slug: str) -> Any:
     """Check the file and show every row's fate; nothing is written."""
     pathway = access.managed_pathway(slug)
-    content = _uploaded(pathway)
-    if isinstance(content, tuple):
-        return content
-    db = get_session()
-    try:
-        rows = students.preview_roster(db, pathway=pathway, content=content, actor=access.user())
-    except csv_files.CsvFileError as exc:
-        return _page(pathway, upload_error=f"This file cannot be used: {exc}.", status=422)
-    finally:
-        db.rollback()
-    return render_template(
-        "admin/roster_preview.html",
+    return csv_preview.preview_upload(
+        lambda db, content: students.preview_roster(
+            db, pathway=pathway, content=content, actor=access.user()
+        ),
+        statuses=(students.NEW, students.UNCHANGED, students.ERROR),
+        refuse=lambda message, status: _page(pathway, upload_error=message, status=status),
+        template="admin/roster_preview.html",
         pathway=pathway,
-        rows=rows,
-        content=content.decode("utf-8-sig"),
-        counts={
-            s: sum(1 for r in rows if r.status == s)
-            for s in (students.NEW, students.UNCHANGED, students.ERROR)
-        },
     )
 
 

@@ -1,4 +1,6 @@
-"""Issue a badge to a cohort from a CSV file: preview first, then issue row by row.
+"""The previous bulk engine, kept only as ``bench_bulk_issue.py``'s peer (the service runs
+``issuer.jobs.bulk``): issue a badge to a cohort from a CSV file, preview first, then issue
+row by row.
 
 CSV columns: ``student_email`` or ``student_id`` (one is required), and optionally
 ``evidence_url``; other columns (a name, a note) are ignored.
@@ -33,6 +35,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from issuer import permissions
+from issuer.jobs.bulk import BulkFileError
 from issuer.models import Award, BadgeDefinitionRecord, Student, User
 from issuer.recipients import normalise_email
 from issuer.services import issuance, scope
@@ -40,10 +43,6 @@ from issuer.services import issuance, scope
 MAX_ROWS = 10_000
 READY, DONE, ERROR = "ready", "done", "error"
 HOLDS = "holds"  # the student already holds an active award of the badge: nothing to do
-
-
-class BulkFileError(ValueError):
-    """The file as a whole cannot be read (encoding, columns, size)."""
 
 
 class BulkRefused(ValueError):
