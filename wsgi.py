@@ -68,7 +68,7 @@ def _our_did_document(signer: Any) -> Callable[[], dict[str, Any]]:
 
     def provide() -> dict[str, Any]:
         try:
-            return signer.did_document()
+            return signer.shared_did_document()
         except KeyStoreError as error:
             raise ResolutionError(f"our key store cannot be read: {error}") from None
 
@@ -81,21 +81,24 @@ def _verification_context(app: Flask) -> VerificationContext:
     Also publishes the issuer's records (stored credentials, benefit facts) for the verifier."""
     from issuer.benefit_sources import IssuerDocuments, IssuerRecords
     from issuer.database import get_session
-    from issuer.services.registry import registry_url
+    from issuer.services.registry import SignedRegistry, registry_url
     from issuer.trust_sources import TrustDocuments
     from verifier.network import NetworkPolicy, NetworkResolver
     from verifier.trust import RegistryPolicy
 
     signer = app.extensions["signer"]
     base_url = app.config["PUBLIC_BASE_URL"]
+    # The registry is signed once per change, for the verify path and /registry/issuers alike.
+    signed_registry = app.extensions["signed_registry"] = SignedRegistry(
+        signer, base_url=base_url, issuer_name=app.config["ISSUER_NAME"]
+    )
     resolvers: list[DocumentResolver] = [
         IssuerDocuments(get_session, base_url=base_url),
         TrustDocuments(
             get_session,
-            signer=signer,
+            signed_registry=signed_registry,
             employers=app.extensions["employer_signers"],
             base_url=base_url,
-            issuer_name=app.config["ISSUER_NAME"],
         ),
         OfflineResolver(providers={signer.issuer_did: _our_did_document(signer)}),
     ]
