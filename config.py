@@ -61,6 +61,9 @@ class Config:
     VERIFY_COST_UNIT_SECONDS = 0.05  # each 50 ms of CPU beyond the first counts as one more attempt
     VERIFY_MAX_CONCURRENT_PER_CLIENT = 2  # verifications of one address running at once
     VERIFY_MAX_CONCURRENT = 8  # verifications running at once in one process
+    # Reports of our own badges (and of presented credentials whose inputs are all ours) kept
+    # per web process until an input changes (verifier/verdict_cache.py); 0 turns it off
+    VERDICT_CACHE_ENTRIES = 4096
     VERIFIER_NETWORK_MAX_DID_DOCUMENT_BYTES = 100_000  # DID / controller documents (keys)
     # Mail (accounts-mail): award, sign-in, invitation and password-reset e-mails over SMTP,
     # delivered outside the request by issuer/notifications/delivery.py.

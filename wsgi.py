@@ -85,6 +85,7 @@ def _verification_context(app: Flask) -> VerificationContext:
     from issuer.trust_sources import TrustDocuments
     from verifier.network import NetworkPolicy, NetworkResolver
     from verifier.trust import RegistryPolicy
+    from verifier.verdict_cache import VerdictCache
 
     signer = app.extensions["signer"]
     base_url = app.config["PUBLIC_BASE_URL"]
@@ -102,6 +103,12 @@ def _verification_context(app: Flask) -> VerificationContext:
         ),
         OfflineResolver(providers={signer.issuer_did: _our_did_document(signer)}),
     ]
+    if entries := int(app.config["VERDICT_CACHE_ENTRIES"]):
+        # Reports of credentials whose every input reads the same through our own documents
+        # (never the network), reused until one changes: verifier/verdict_cache.py.
+        app.extensions["verdict_cache"] = VerdictCache(
+            ChainResolver(*resolvers), max_entries=entries
+        )
     if app.config.get("VERIFIER_NETWORK_ENABLED", not app.testing):
         resolvers.append(NetworkResolver(NetworkPolicy.from_config(app.config)))
     app.extensions["issuer_records"] = IssuerRecords(

@@ -16,11 +16,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from verifier.benefits import benefits_for
-from verifier.inputs import ParsedInput, UnusableInput
+from verifier.inputs import UnusableInput
 from verifier.verification import VerificationContext, verify
 from verifier.web.admission import Refused, admitted, client_key
 from verifier.web.intake import UnsupportedMedia, read_api_request
 from verifier.web.problems import problem, status_for
+from verifier.web.verdicts import presented_report, stored_report
 
 bp = Blueprint("verifier_api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.yaml")
@@ -89,8 +90,7 @@ def verify_credential() -> Response:
     """Verify a presented credential; the report is the CLI's ``--json`` output."""
     context = verification_context()
     with admitted():
-        submission = read_api_request(request, context.limits)
-        report = verify(submission.parsed, context, recipient_email=submission.email)
+        report = presented_report(request, context)
     return jsonify(report.to_json())
 
 
@@ -112,7 +112,7 @@ def stored_benefits(identifier: str) -> Response:
     stored = records.stored(identifier) if records is not None else None
     if stored is None:
         return problem(404, f"no credential {identifier!r} is kept here")
-    report = verify(ParsedInput("ldp", stored.credential), verification_context())
+    report = stored_report(stored.uuid, stored.credential, verification_context())
     result = benefits_for(report, records)
     return jsonify({**result.to_json(), "verification": report.to_json()})
 
