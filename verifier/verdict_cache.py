@@ -30,7 +30,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -219,11 +219,12 @@ class VerdictCache:
         context: VerificationContext,
         *,
         same_input: Any = None,
+        keep: Callable[[VerificationReport], bool] = lambda report: True,
     ) -> VerificationReport:
         """``verifier.verification.verify(parsed, context)``, reused under ``key`` while its
         inputs hold. ``same_input`` is compared by value on each hit (pass the credential
-        when the key does not determine it, e.g. a credential id). No recipient email: a
-        report that checked one is never kept."""
+        when the key does not determine it, e.g. a credential id); a report ``keep`` refuses
+        is not kept. No recipient email: a report that checked one is never kept."""
         report = self.cached(key, context, same_input=same_input)
         if report is not None:
             return report
@@ -237,7 +238,7 @@ class VerdictCache:
         with shared_work_budget(context.work_budget_seconds) as budget:
             report = verify(parsed, replace(context, resolver=resolver, signing_records=records))
         self.verifications += 1
-        if budget.exhausted:
+        if budget.exhausted or not keep(report):
             return report  # cut short by the CPU it was given, which depends on the load
         documents: dict[str, Any] = {}
         for url, seen in resolver.seen:

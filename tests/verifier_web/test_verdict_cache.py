@@ -5,6 +5,7 @@ employer and a student see, and the API."""
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,9 @@ import pytest
 
 from issuer.models import Award
 from issuer.services import registry, revocation, status_lists
+from keys.did import did_key_for
+from keys.keypairs import KeyPair
+from keys.proofs import create_proof
 
 
 def _state(html: str) -> str:
@@ -178,3 +182,23 @@ def test_a_changed_copy_of_our_badge_is_verified_on_its_own(app, client, issue):
     assert client.post("/api/v1/verify", json=credential).json["verified"]
     tampered = {**credential, "name": credential["name"] + " (forged)"}
     assert not client.post("/api/v1/verify", json=tampered).json["verified"]
+
+
+def test_anyone_elses_credential_is_verified_on_every_request(app, client, issue, verifications):
+    """Only our own badges are remembered: a did:key issuer's credential, valid and entirely
+    offline, is still verified each time it is posted."""
+    award = issue()
+    with app.app_context():
+        session = _session(app)
+        foreign = copy.deepcopy(session.get(Award, award.award_id).credential_json)
+        session.close()
+    for name in ("proof", "credentialStatus"):
+        foreign.pop(name)
+    key = KeyPair.generate("Ed25519")
+    did = did_key_for(key.public_key)
+    foreign["issuer"] = {"id": did, "type": ["Profile"], "name": "Foreign Community College"}
+    signed = create_proof(foreign, key, f"{did}#{did[8:]}", created="2026-03-02T17:30:00Z")
+    assert client.post("/api/v1/verify", json=signed).json["verified"]
+    made = verifications()
+    assert client.post("/api/v1/verify", json=signed).json["verified"]
+    assert verifications() == made + 1

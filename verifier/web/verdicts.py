@@ -43,9 +43,11 @@ def stored_report(
 
 def presented_report(request: Request, context: VerificationContext) -> VerificationReport:
     """The report of the credential in a ``POST /api/v1/verify`` body. A JSON body without an
-    email is remembered by the SHA-256 of its exact bytes (what verifies them is decided by
-    those bytes alone), so the same credential posted again is neither parsed nor verified
-    while its inputs hold (:mod:`verifier.verdict_cache`). UnusableInput, UnsupportedMedia or
+    email that holds a credential verified as ours (issued by the DID that signs our
+    registry) is remembered by the SHA-256 of its exact bytes (what verifies them is decided
+    by those bytes alone), so the same credential posted again is neither parsed nor verified
+    while its inputs hold (:mod:`verifier.verdict_cache`); anyone else's, and anything that
+    failed its proof, is verified every time. UnusableInput, UnsupportedMedia or
     RequestEntityTooLarge as :func:`verifier.web.intake.read_api_request` raises them."""
     cache = _cache()
     if cache is None or request.mimetype not in JSON_TYPES:
@@ -59,4 +61,10 @@ def presented_report(request: Request, context: VerificationContext) -> Verifica
     submission = from_json(body, context.limits)
     if submission.email is not None or len(body) > MAX_CACHED_BODY:
         return verify(submission.parsed, context, recipient_email=submission.email)
-    return cache.verify(key, submission.parsed, context)
+    ours = context.registry.controller if context.registry is not None else None
+    return cache.verify(
+        key,
+        submission.parsed,
+        context,
+        keep=lambda report: ours is not None and report.credential.issuer_id == ours,
+    )
