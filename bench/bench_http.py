@@ -77,10 +77,13 @@ def wrk(
     """(requests/s, p50 ms, p99 ms, server CPU ms per request) of ``wrk -t2 -c32 --latency``
     against the server whose session id is ``server``."""
     lua = ["-s", str(script)] if script is not None else []
-    command = ["wrk", *lua, "-t2", "-c32", f"-d{seconds}s", "--latency", url]
+    # wrk's default 2 s timeout drops slow answers from the count and the percentiles (while
+    # the server still spends CPU on them): on a loaded machine that read as 0 req/s.
+    command = ["wrk", *lua, "-t2", "-c32", f"-d{seconds}s", "--timeout", "30s", "--latency", url]
     # Warm-up, not measured: each worker's first requests build what a process keeps (pinned
     # contexts processed, schemas compiled, templates, the first verification of the badge).
-    subprocess.run(["wrk", *lua, "-t2", "-c8", "-d3s", url], capture_output=True, check=True)
+    warm_up = ["wrk", *lua, "-t2", "-c8", "-d3s", "--timeout", "30s", url]
+    subprocess.run(warm_up, capture_output=True, check=True)
     cpu_before = server_cpu_seconds(server)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     cpu = server_cpu_seconds(server) - cpu_before
