@@ -72,6 +72,9 @@ class Config:
     VERIFY_LANE_MAX_OBJECTS = 200  # more JSON objects (RDF nodes): the lane
     VERIFY_LANE_FLAG_SECONDS = 0.1  # a verification using this much CPU flags its client...
     VERIFY_LANE_HISTORY_SECONDS = 600  # ...whose verifications then go to the lane this long
+    # Reports of our own badges (and of presented credentials whose inputs are all ours) kept
+    # per web process until an input changes (verifier/verdict_cache.py); 0 turns it off
+    VERDICT_CACHE_ENTRIES = 4096
     VERIFIER_NETWORK_MAX_DID_DOCUMENT_BYTES = 100_000  # DID / controller documents (keys)
     # Mail (accounts-mail): award, sign-in, invitation and password-reset e-mails over SMTP,
     # delivered outside the request by issuer/notifications/delivery.py.

@@ -26,6 +26,7 @@ from config import load_config, refuse_development_secrets
 
 if TYPE_CHECKING:
     from issuer.benefit_sources import IssuerRecords
+    from issuer.services.registry import SignedRegistry
     from issuer.signing import CredentialSigner, EmployerSigners
     from verifier.inputs import ParsedInput
     from verifier.report import VerificationReport
@@ -74,6 +75,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions.provide("signer", lambda: _signer(app))
     app.extensions.provide("employer_signers", lambda: _employer_signers(app))
     app.extensions.provide("issuer_records", lambda: _issuer_records(app))
+    app.extensions.provide("signed_registry", lambda: _signed_registry(app))
     app.extensions.provide("verification_context", lambda: _verification_context(app))
     app.extensions.provide(
         "verify_lane_factory", lambda: partial(lane_verifier, _picklable(app.config))
@@ -129,6 +131,18 @@ def _issuer_records(app: Flask) -> IssuerRecords:
     )
 
 
+def _signed_registry(app: Flask) -> SignedRegistry:
+    """The issuer registry credential, signed once per change, for the verify path and
+    ``/registry/issuers`` alike."""
+    from issuer.services.registry import SignedRegistry
+
+    return SignedRegistry(
+        app.extensions["signer"],
+        base_url=app.config["PUBLIC_BASE_URL"],
+        issuer_name=app.config["ISSUER_NAME"],
+    )
+
+
 def _our_did_document(signer: Any) -> Callable[[], dict[str, Any]]:
     """Our DID document for the verifier; a key store that cannot be unsealed makes our keys
     unresolvable (a failed check), never an error page."""
@@ -137,7 +151,7 @@ def _our_did_document(signer: Any) -> Callable[[], dict[str, Any]]:
 
     def provide() -> dict[str, Any]:
         try:
-            return signer.did_document()
+            return signer.shared_did_document()
         except KeyStoreError as error:
             raise ResolutionError(f"our key store cannot be read: {error}") from None
 
@@ -155,21 +169,28 @@ def _verification_context(app: Flask) -> VerificationContext:
     from verifier.network import NetworkPolicy, NetworkResolver
     from verifier.resolvers import ChainResolver, DocumentResolver, OfflineResolver
     from verifier.trust import RegistryPolicy
+    from verifier.verdict_cache import VerdictCache
     from verifier.verification import VerificationContext
 
     signer = app.extensions["signer"]
     base_url = app.config["PUBLIC_BASE_URL"]
+    signed_registry = app.extensions["signed_registry"]
     resolvers: list[DocumentResolver] = [
         IssuerDocuments(get_session, base_url=base_url),
         TrustDocuments(
             get_session,
-            signer=signer,
+            signed_registry=signed_registry,
             employers=app.extensions["employer_signers"],
             base_url=base_url,
-            issuer_name=app.config["ISSUER_NAME"],
         ),
         OfflineResolver(providers={signer.issuer_did: _our_did_document(signer)}),
     ]
+    if entries := int(app.config["VERDICT_CACHE_ENTRIES"]):
+        # Reports of credentials whose every input reads the same through our own documents
+        # (never the network), reused until one changes: verifier/verdict_cache.py.
+        app.extensions["verdict_cache"] = VerdictCache(
+            ChainResolver(*resolvers), max_entries=entries
+        )
     if app.config.get("VERIFIER_NETWORK_ENABLED", not app.testing):
         resolvers.append(NetworkResolver(NetworkPolicy.from_config(app.config)))
     # issuer-recognized: our own signed registry, which must be signed by our own DID.

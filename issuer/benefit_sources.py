@@ -49,11 +49,21 @@ def credential_uuid(identifier: str) -> str | None:
 
 
 def find_award(session: Session, identifier: str) -> Award | None:
-    """The award whose credential id is ``identifier`` (UUID or URN)."""
+    """The award whose credential id is ``identifier`` (UUID or URN).
+
+    Found once per session: a page asks several times (the stored credential, the holder's
+    name, the benefit facts), and the session's identity map holds objects only weakly, so
+    without this each ask is a query again. Kept for the session's life (one request)."""
     value = credential_uuid(identifier)
     if value is None:
         return None
-    return session.scalar(select(Award).where(Award.credential_id == f"urn:uuid:{value}"))
+    found: dict[str, Award] = session.info.setdefault("awards_by_credential_id", {})
+    award = found.get(value)
+    if award is None:
+        award = session.scalar(select(Award).where(Award.credential_id == f"urn:uuid:{value}"))
+        if award is not None:
+            found[value] = award
+    return award
 
 
 def certification_facts(pathway: Pathway, minimum_level: str, today: date) -> tuple[bool, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -41,6 +42,8 @@ class CredentialSigner:
     jwt_algorithm: str = "ES256"
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     base_url: str | None = None  # our site: the DID document's service entries point there
+    # (key store version, DID document built from it): see shared_did_document
+    _document: tuple[str, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def method_id(self, fragment: str) -> str:
         return f"{self.issuer_did}#{fragment}"
@@ -71,7 +74,15 @@ class CredentialSigner:
         return sign_jwt(credential, key.key_pair, kid, jwt_format=jwt_format)
 
     def did_document(self) -> dict[str, Any]:
-        """Our did:web document: every key (current, retired and revoked: revoked keys are
+        """Our did:web document (a copy the caller may change): see :meth:`shared_did_document`."""
+        return copy.deepcopy(self.shared_did_document())
+
+    def shared_did_document(self) -> dict[str, Any]:
+        """Our did:web document, built once per version of the key store
+        (:meth:`keys.store.KeyStore.version`, which ``keys generate|rotate|revoke`` change, from
+        any process) and shared: callers must not change it (the verify path only reads it).
+
+        The document lists: every key (current, retired and revoked: revoked keys are
         marked and no longer assertion methods, ``keys revoke``), and, when the site is
         known, ``service`` entries leading to it (DID Core §5.4): ``LinkedDomains`` (a service
         type registered in the DID Specification Registries: the origin that hosts this DID)
@@ -84,7 +95,11 @@ class CredentialSigner:
         ``IssuerProfile`` is the one type in public use for exactly this, Blockcerts v3's
         (blockchain-certificates/cert-issuer README, "Working with DIDs": a DID document's
         ``service`` of type ``IssuerProfile`` whose ``serviceEndpoint`` is the issuer
-        profile), so it is kept."""
+        profile), so it is kept. KeyStoreError when the store cannot be read."""
+        version = self.key_store.version()
+        built = self._document
+        if built is not None and built[0] == version:
+            return built[1]
         services = []
         if self.base_url:
             base = self.base_url.rstrip("/")
@@ -103,12 +118,18 @@ class CredentialSigner:
         document = controller_document(
             self.issuer_did, self.key_store.public_keys(), services=services
         )
-        return mark_revoked(document, self.key_store.revoked_keys())
+        document = mark_revoked(document, self.key_store.revoked_keys())
+        self._document = (version, document)  # one assignment: safe across threads
+        return document
+
+    def key_set_version(self) -> str:
+        """Changes whenever our keys do (:meth:`keys.store.KeyStore.version`)."""
+        return self.key_store.version()
 
     def json_web_key_set(self) -> dict[str, Any]:
         """RFC 7517 JWK Set of every JWT signing key (current and retired), ``kid`` = the
         verification method id a VC-JWT names, served at ``/.well-known/jwks.json``."""
-        return json_web_key_set(self.did_document())
+        return json_web_key_set(self.shared_did_document())
 
 
 def signer_from_config(config: Mapping[str, Any], instance_path: str) -> CredentialSigner:
@@ -150,6 +171,7 @@ class EmployerSigners:
         self.issuer_domain = issuer_domain
         self._clock = clock
         self._stores: dict[str, KeyStore] = {}
+        self._documents: dict[str, tuple[str, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -189,10 +211,19 @@ class EmployerSigners:
         return CredentialSigner(issuer_did=self.did(slug), key_store=store, clock=self._clock)
 
     def did_document(self, slug: str) -> dict[str, Any] | None:
-        """The employer's DID document, or None when it has no key yet."""
+        """The employer's DID document, or None when it has no key yet. Built once per version
+        of the employer's key store and shared: callers must not change it."""
         try:
             store = self._store(slug)
         except ValueError:
             return None
+        version = store.version()
+        built = self._documents.get(slug)
+        if built is not None and built[0] == version:
+            return built[1]
         keys = store.public_keys()
-        return controller_document(self.did(slug), keys) if keys else None
+        if not keys:
+            return None  # not remembered: any slug can be asked for
+        document = controller_document(self.did(slug), keys)
+        self._documents[slug] = (version, document)
+        return document

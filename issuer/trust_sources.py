@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from issuer.models import Organisation
 from issuer.services import endorsements, registry
-from issuer.services.status_lists import LdpSigner
 from issuer.signing import EmployerSigners
 from keys.store import KeyStoreError
 from verifier.resolvers import ResolutionError, base_url
@@ -33,17 +32,15 @@ class TrustDocuments:
         self,
         sessions: SessionFactory,
         *,
-        signer: LdpSigner,
+        signed_registry: registry.SignedRegistry,
         employers: EmployerSigners,
         base_url: str,
-        issuer_name: str,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._sessions = sessions
-        self._signer = signer
+        self._registry = signed_registry
         self._employers = employers
         self._base_url = base_url.rstrip("/")
-        self._issuer_name = issuer_name
         self._clock = clock
         self._revocations = re.compile(
             re.escape(self._base_url) + r"/employers/([a-z0-9][a-z0-9-]{0,79})/revocations"
@@ -63,13 +60,7 @@ class TrustDocuments:
     def _resolve(self, url: str) -> dict[str, Any]:
         if url == registry.registry_url(self._base_url):
             try:
-                return registry.registry_credential(
-                    self._sessions(),
-                    self._signer,
-                    self._clock(),
-                    base_url=self._base_url,
-                    issuer_name=self._issuer_name,
-                )
+                return self._registry.credential(self._sessions(), self._clock())
             except KeyStoreError as error:
                 raise ResolutionError(f"the registry cannot be signed: {error}") from None
         slug = self._employers.slug_of(url)

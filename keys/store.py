@@ -10,6 +10,7 @@ an assertion method (:func:`keys.did.mark_revoked`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -88,6 +89,18 @@ class KeyStore:
             return [KeyRecord(**entry) for entry in entries]
         except (ValueError, TypeError) as error:
             raise KeyStoreError(f"{path} is damaged: {error}") from None
+
+    def version(self) -> str:
+        """A digest of the key list (ids, types, statuses, compromise times): it changes with
+        every ``generate``, ``rotate`` and ``revoke``, also made by another process, so what
+        was built from the keys (a DID document, a signed registry) can be reused until then.
+        SHA-256 hex of the manifest's bytes; ``""`` for an empty store."""
+        try:
+            return hashlib.sha256((self.directory / MANIFEST).read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return ""
+        except OSError as error:
+            raise KeyStoreError(f"cannot read {self.directory / MANIFEST}: {error}") from None
 
     def current(self, key_type: KeyType = "Ed25519") -> SigningKey:
         for record in self.records():

@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,16 @@ class LoadOutcome:
 
 
 def definition_of(record: BadgeDefinitionRecord) -> BadgeDefinition:
-    """The stored definition, validated again (it was valid when loaded)."""
-    return parse_definition(record.definition, f"{record.slug} (version {record.version})")
+    """The stored definition, validated again (it was valid when loaded); parsed once per
+    content, since every badge page and check of our badges reads it and a BadgeDefinition
+    is immutable."""
+    content = json.dumps(record.definition, sort_keys=True, default=str)
+    return _parsed(content, f"{record.slug} (version {record.version})")
+
+
+@lru_cache(maxsize=64)
+def _parsed(content: str, source: str) -> BadgeDefinition:
+    return parse_definition(json.loads(content), source)
 
 
 def find_badge(session: Session, slug: str) -> BadgeDefinitionRecord:

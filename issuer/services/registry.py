@@ -10,8 +10,10 @@ suspended. Services take a session and never commit.
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -24,6 +26,9 @@ from issuer.services.status_lists import LdpSigner
 
 REGISTRY_PATH = "/registry/issuers"
 REGISTRY_VALIDITY = timedelta(days=1)  # a copy kept by a verifier goes stale within a day
+# A signed registry is reused until its content or our keys change, or less than this remains
+# of its validity (so no verifier is handed one about to lapse).
+REGISTRY_REFRESH_BEFORE = timedelta(hours=12)
 MAX_NAME = 200
 MAX_URL = 500
 MAX_DID = 500
@@ -146,11 +151,15 @@ def recognized(
     return profiles
 
 
-def registry_credential(
-    session: Session, signer: LdpSigner, now: datetime, *, base_url: str, issuer_name: str
+def _signed_registry(
+    signer: LdpSigner,
+    profiles: list[dict[str, Any]],
+    now: datetime,
+    *,
+    base_url: str,
+    issuer_name: str,
 ) -> dict[str, Any]:
-    """The signed registry credential published at :func:`registry_url`."""
-    base_url = base_url.rstrip("/")
+    """The registry credential listing ``profiles``, valid from ``now`` for a day."""
     valid_from = now.replace(microsecond=0)
     credential = {
         "@context": CREDENTIAL_CONTEXTS[:2],
@@ -165,8 +174,53 @@ def registry_credential(
         },
         "validFrom": timestamp(valid_from),
         "validUntil": timestamp(valid_from + REGISTRY_VALIDITY),
-        "credentialSubject": recognized(
-            session, own_did=signer.issuer_did, own_name=issuer_name, own_url=base_url
-        ),
+        "credentialSubject": profiles,
     }
     return signer.sign_ldp(credential)
+
+
+class RegistrySigner(LdpSigner, Protocol):
+    def key_set_version(self) -> str:
+        """Changes whenever the signing keys do (generated, rotated, revoked)."""
+        ...
+
+
+class SignedRegistry:
+    """The registry credential signed once per change, like the status lists
+    (``status_lists.publish``): kept in this process with what it was made from (the published
+    profiles, our key set's version) and signed again only when either changes, or when less
+    than :data:`REGISTRY_REFRESH_BEFORE` of its validity remains. One lock, so a change is
+    signed once however many requests meet it. Every process (web worker) signs its own copy
+    once; the content is read from the database on each call, so a registry change made by
+    any process is seen on the next one."""
+
+    def __init__(self, signer: RegistrySigner, *, base_url: str, issuer_name: str) -> None:
+        self._signer = signer
+        self._base_url = base_url.rstrip("/")
+        self._issuer_name = issuer_name
+        self._lock = threading.Lock()
+        self._signed: tuple[str, datetime, dict[str, Any]] | None = None  # (made of, from, doc)
+
+    def credential(self, session: Session, now: datetime) -> dict[str, Any]:
+        """The signed registry credential (shared: callers must not change it). Raises
+        ``KeyStoreError`` when it must be signed and the key store cannot be used."""
+        profiles = recognized(
+            session,
+            own_did=self._signer.issuer_did,
+            own_name=self._issuer_name,
+            own_url=self._base_url,
+        )
+        made_of = json.dumps([profiles, self._signer.key_set_version()], sort_keys=True)
+        with self._lock:
+            signed = self._signed
+            if (
+                signed is not None
+                and signed[0] == made_of
+                and signed[1] <= now < signed[1] + REGISTRY_VALIDITY - REGISTRY_REFRESH_BEFORE
+            ):
+                return signed[2]
+            document = _signed_registry(
+                self._signer, profiles, now, base_url=self._base_url, issuer_name=self._issuer_name
+            )
+            self._signed = (made_of, now.replace(microsecond=0), document)
+            return document

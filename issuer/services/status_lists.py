@@ -319,11 +319,15 @@ def publish_all(
 def published(session: Session, status_list_id: int) -> PublishedForms | None:
     """The stored signed forms, read only (the verify path signs nothing); None when the list
     has never been published. ``current`` is False when the bits changed since signing."""
-    stored = session.get(PublishedStatusList, status_list_id)
-    if stored is None:
+    row = session.execute(
+        select(PublishedStatusList, StatusList.bitstring)
+        .outerjoin(StatusList, StatusList.id == PublishedStatusList.status_list_id)
+        .where(PublishedStatusList.status_list_id == status_list_id)
+    ).one_or_none()  # one round trip: every check of one of our badges reads this
+    if row is None:
         return None
-    status_list = session.get(StatusList, status_list_id)
-    current = status_list is not None and _digest(status_list.bitstring) == stored.bitstring_sha256
+    stored, bitstring = row
+    current = bitstring is not None and _digest(bitstring) == stored.bitstring_sha256
     return PublishedForms(stored.credential_json, stored.credential_jwt, current)
 
 

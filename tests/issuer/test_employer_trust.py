@@ -14,11 +14,12 @@ from issuer.jobs import bulk
 from issuer.models import Award, RegistryEntryStatus, Role
 from issuer.permissions import PermissionDenied
 from issuer.services import endorsements, issuance, registry, revocation, status_lists, users
-from issuer.signing import EmployerSigners
+from issuer.signing import CredentialSigner, EmployerSigners
 from issuer.trust_sources import TrustDocuments
 from keys.did import did_key_for
 from keys.keypairs import KeyPair
 from keys.proofs import create_proof
+from keys.store import KeyStore
 from tests.issuer.conftest import SITE
 from verifier.inputs import ParsedInput
 from verifier.resolvers import ChainResolver, OfflineResolver
@@ -62,10 +63,11 @@ class Trust:
         self.world, self.signer = world, signer
         self.trust = TrustDocuments(
             lambda: world.session,
-            signer=signer,
+            signed_registry=registry.SignedRegistry(
+                signer, base_url=SITE.base_url, issuer_name=SITE.issuer_name
+            ),
             employers=employers,
             base_url=SITE.base_url,
-            issuer_name=SITE.issuer_name,
             clock=lambda: world.now,
         )
         self.extra = documents or {}
@@ -169,6 +171,60 @@ def test_a_partner_added_to_the_registry_is_recognized_and_removed_is_not(world,
     world.session.commit()
     published = Trust(world, signer, employers).trust.resolve(registry.registry_url(SITE.base_url))
     assert [s["id"] for s in published["credentialSubject"]] == [signer.issuer_did]
+
+
+def test_the_registry_is_signed_once_per_change_of_its_entries_or_our_keys(
+    world, employers, tmp_path
+):
+    """Like the status lists, the registry credential is signed when it changes, not per
+    verification: two verifications sign it once; a new entry, a key rotation and the
+    approach of its validUntil each sign it again, and verification sees the new one."""
+    signer = CredentialSigner(
+        issuer_did="did:web:badges.example.org",
+        key_store=KeyStore(tmp_path / "own", "test-passphrase", scrypt_n=2**10),
+        clock=lambda: world.now,
+    )
+    signer.key_store.generate(("Ed25519", "P-256"))
+    award = _issue(world, signer)
+    registry_url = registry.registry_url(SITE.base_url)
+    signed = []
+    sign_ldp = signer.sign_ldp
+
+    def counting(credential):
+        if credential["id"] == registry_url:
+            signed.append(credential["credentialSubject"])
+        return sign_ldp(credential)
+
+    signer.sign_ldp = counting
+    trust = Trust(world, signer, employers)
+    assert trust.verify(award.credential_json).credential.issuer_recognized is True
+    assert trust.verify(award.credential_json).credential.issuer_recognized is True
+    assert len(signed) == 1
+
+    partner = did_key_for(KeyPair.generate("Ed25519").public_key)
+    registry.add_entry(
+        world.session, did=partner, name="Valley College", url=None, actor=None, now=world.now
+    )
+    world.session.commit()
+    assert trust.verify(award.credential_json).verified
+    assert len(signed) == 2 and signed[-1][1]["id"] == partner
+    published = trust.trust.resolve(registry_url)
+    assert [s["id"] for s in published["credentialSubject"]] == [signer.issuer_did, partner]
+
+    signer.key_store.rotate(("Ed25519",))
+    published = trust.trust.resolve(registry_url)
+    assert len(signed) == 3
+    assert published["proof"]["verificationMethod"] == signer.method_id(
+        signer.key_store.current("Ed25519").record.id
+    )
+    assert trust.verify(award.credential_json).credential.issuer_recognized is True
+    assert len(signed) == 3
+
+    world.now += registry.REGISTRY_VALIDITY - registry.REGISTRY_REFRESH_BEFORE
+    assert trust.trust.resolve(registry_url)["validFrom"] == world.now.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    assert len(signed) == 4
 
 
 def test_suspending_our_own_entry_turns_old_badges_not_recognized_without_failing_the_proof(

@@ -175,7 +175,7 @@ class Admission:
         is full, dead or too slow (the credential was not checked).
         """
         lane: QuarantineLane | None = current_app.extensions.get("verify_lane")
-        if lane is None or not self._to_lane(parsed):
+        if lane is None or not self.goes_to_lane(parsed):
             return verify(parsed, context, recipient_email=email)
         # Waiting on the lane takes no CPU here: its own bounds (a slot per client, a queue)
         # hold it, and the gate's places stay free for verifications in this process.
@@ -188,7 +188,11 @@ class Admission:
             raise Refused(503, str(unavailable), unavailable.retry_after) from None
         return self.lane_result.report
 
-    def _to_lane(self, parsed: ParsedInput) -> bool:
+    def goes_to_lane(self, parsed: ParsedInput) -> bool:
+        """Whether :meth:`verify` would run ``parsed`` in the quarantine lane (there is one,
+        and the input looks expensive or its client's recent verifications were)."""
+        if current_app.extensions.get("verify_lane") is None:
+            return False
         marked: MarkedKeys = current_app.extensions["verify_costly_clients"]
         if marked.remaining(self.client) > 0:
             return True

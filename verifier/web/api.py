@@ -16,12 +16,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from verifier.benefits import benefits_for
-from verifier.inputs import ParsedInput, UnusableInput
+from verifier.inputs import UnusableInput
 from verifier.report import VerificationReport
-from verifier.verification import VerificationContext, verify
+from verifier.verification import VerificationContext
 from verifier.web.admission import Refused, admitted, rate_limit_message, rate_limited
 from verifier.web.intake import UnsupportedMedia, read_api_request
 from verifier.web.problems import problem, status_for
+from verifier.web.verdicts import presented_report, stored_report
 
 bp = Blueprint("verifier_api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.yaml")
@@ -95,8 +96,12 @@ def _verify_presented() -> VerificationReport:
 
 @bp.post("/verify")
 def verify_credential() -> Response:
-    """Verify a presented credential; the report is the CLI's ``--json`` output."""
-    return jsonify(_verify_presented().to_json())
+    """Verify a presented credential; the report is the CLI's ``--json`` output (a credential
+    of ours posted again is answered from the verdict cache while its inputs hold)."""
+    context = verification_context()
+    with admitted() as admission:
+        report = presented_report(request, context, admission)
+    return jsonify(report.to_json())
 
 
 @bp.post("/benefits")
@@ -114,7 +119,7 @@ def stored_benefits(identifier: str) -> Response:
     stored = records.stored(identifier) if records is not None else None
     if stored is None:
         return problem(404, f"no credential {identifier!r} is kept here")
-    report = verify(ParsedInput("ldp", stored.credential), verification_context())
+    report = stored_report(stored.uuid, stored.credential, verification_context())
     result = benefits_for(report, records)
     return jsonify({**result.to_json(), "verification": report.to_json()})
 

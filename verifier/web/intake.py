@@ -35,7 +35,9 @@ def _email(value: object) -> str | None:
     return value
 
 
-def _from_json(body: bytes, limits: InputLimits) -> Submission:
+def from_json(body: bytes, limits: InputLimits) -> Submission:
+    """The credential (and optional email) of a JSON body: the credential itself, or
+    ``{"credential": …, "email": …}``. UnusableInput when it is neither."""
     try:
         text = body.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
@@ -65,7 +67,7 @@ def _cap(request: Request, limit: int) -> None:
     request.max_content_length = limit
 
 
-def _body(request: Request, limit: int) -> bytes:
+def read_body(request: Request, limit: int) -> bytes:
     """The body, at most ``limit`` bytes, or 413.
 
     A declared Content-Length over the cap is refused before reading. A chunked body (no
@@ -88,15 +90,15 @@ def read_api_request(request: Request, limits: InputLimits) -> Submission:
     if mimetype == "multipart/form-data":
         return read_form(request, limits)
     if mimetype in JSON_TYPES:
-        return _from_json(_body(request, limits.max_credential_bytes), limits)
+        return from_json(read_body(request, limits.max_credential_bytes), limits)
     if mimetype in TEXT_TYPES:
         try:
-            text = _body(request, limits.max_credential_bytes).decode("utf-8")
+            text = read_body(request, limits.max_credential_bytes).decode("utf-8")
         except UnicodeDecodeError:
             raise UnusableInput("the body is not UTF-8 text") from None
         return Submission(parse_text(text.removeprefix("\ufeff"), limits))
     if mimetype in IMAGE_TYPES:
-        return Submission(parse_bytes(_body(request, limits.max_image_bytes), limits))
+        return Submission(parse_bytes(read_body(request, limits.max_image_bytes), limits))
     raise UnsupportedMedia(
         f"Content-Type {mimetype or '(none)'} is not accepted: send application/json, "
         "text/plain (a VC-JWT), image/png, image/svg+xml or multipart/form-data"

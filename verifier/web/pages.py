@@ -7,16 +7,16 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from verifier.benefits import BenefitsResult, benefits_for
-from verifier.inputs import ParsedInput, UnusableInput
+from verifier.inputs import UnusableInput
 from verifier.limits import InputLimits
 from verifier.report import VerificationReport
 from verifier.verdict import Verdict, verdict_for
-from verifier.verification import verify
 from verifier.web.admission import Refused, admitted, rate_limited
 from verifier.web.api import issuer_records, verification_context
 from verifier.web.intake import read_form
 from verifier.web.lookup import StoredCredential
 from verifier.web.problems import status_for
+from verifier.web.verdicts import stored_report
 
 bp = Blueprint("verify", __name__)
 
@@ -205,9 +205,7 @@ def _stored(identifier: str) -> StoredCredential:
 def _stored_page(
     stored: StoredCredential, *, email: str | None = None, status: int = 200, **values: object
 ) -> tuple[str, int]:
-    report = verify(
-        ParsedInput("ldp", stored.credential), verification_context(), recipient_email=email
-    )
+    report = stored_report(stored.uuid, stored.credential, verification_context(), email=email)
     return _render(
         status,
         report=report,

@@ -27,11 +27,10 @@ from issuer.web.public.linkedin import add_to_profile_url
 from issuer.web.student_session import current_student_id
 from keys.proofs import decode_compact
 from verifier.benefits import benefits_for
-from verifier.inputs import ParsedInput
 from verifier.recipient import email_matches
 from verifier.verdict import verdict_for
-from verifier.verification import verify
 from verifier.web.pages import CHECK_TITLES, STATUS_WORDS
+from verifier.web.verdicts import stored_report
 
 bp = Blueprint("public", __name__)
 DOWNLOAD_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
@@ -89,7 +88,7 @@ def _page(
     view: BadgeView, *, recipient_check: bool | None = None, status: int = 200
 ) -> tuple[str, int]:
     context = current_app.extensions["verification_context"]
-    report = verify(ParsedInput("ldp", view.credential), context)
+    report = stored_report(view.uuid, view.credential, context)
     benefits = benefits_for(report, current_app.extensions.get("issuer_records"))
     award = view.award
     page_url = public_url("public.badge", credential_id=view.uuid)

@@ -20,15 +20,12 @@ bp = Blueprint("trust", __name__)
 
 @bp.get(registry.REGISTRY_PATH)
 def recognized_issuers() -> Response:
-    """The registry credential (VC 2.0, eddsa-rdfc-2022 by our key), rebuilt per request and
-    short-cached like the status lists, so a suspension is visible within a minute."""
+    """The registry credential (VC 2.0, eddsa-rdfc-2022 by our key), signed once per change
+    (``registry.SignedRegistry``) and short-cached like the status lists, so a suspension is
+    visible within a minute."""
     try:
-        credential = registry.registry_credential(
-            get_session(),
-            current_app.extensions["signer"],
-            datetime.now(UTC),
-            base_url=_site().base_url,
-            issuer_name=_site().issuer_name,
+        credential = current_app.extensions["signed_registry"].credential(
+            get_session(), datetime.now(UTC)
         )
     except KeyStoreError:
         return problem(503, "the registry cannot be signed right now")
