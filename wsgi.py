@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from issuer.signing import CredentialSigner, EmployerSigners
     from verifier.inputs import ParsedInput
     from verifier.report import VerificationReport
+    from verifier.verdict_cache import VerdictCache
     from verifier.verification import VerificationContext
 
 # The command groups: name, what ``flask --help`` says, and where its commands live
@@ -77,6 +78,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions.provide("issuer_records", lambda: _issuer_records(app))
     app.extensions.provide("signed_registry", lambda: _signed_registry(app))
     app.extensions.provide("verification_context", lambda: _verification_context(app))
+    # Made by the verification context's maker (it shares the context's local resolvers);
+    # None when VERDICT_CACHE_ENTRIES is 0.
+    app.extensions.provide("verdict_cache", lambda: _verdict_cache(app))
     app.extensions.provide(
         "verify_lane_factory", lambda: partial(lane_verifier, _picklable(app.config))
     )
@@ -187,7 +191,8 @@ def _verification_context(app: Flask) -> VerificationContext:
     ]
     if entries := int(app.config["VERDICT_CACHE_ENTRIES"]):
         # Reports of credentials whose every input reads the same through our own documents
-        # (never the network), reused until one changes: verifier/verdict_cache.py.
+        # (never the network), reused until one changes: verifier/verdict_cache.py. Made
+        # with the context, from the same local resolvers (``verdict_cache`` below).
         app.extensions["verdict_cache"] = VerdictCache(
             ChainResolver(*resolvers), max_entries=entries
         )
@@ -206,6 +211,12 @@ def _verification_context(app: Flask) -> VerificationContext:
         signing_records=app.extensions["issuer_records"],  # keys reported compromised
         registry=registry,
     )
+
+
+def _verdict_cache(app: Flask) -> VerdictCache | None:
+    """The verdict cache, which the verification context's maker puts in place (or None)."""
+    app.extensions["verification_context"]  # its maker sets verdict_cache
+    return dict.get(app.extensions, "verdict_cache")
 
 
 def _picklable(config: Any) -> dict[str, Any]:
