@@ -471,19 +471,27 @@ def _run_chunk_once(
         for row, outcome, credential_id, message in plan.done
     ]
     if awards:
-        session.execute(insert(Award), awards)
+        # Multi-row INSERTs (SQLAlchemy's "insertmanyvalues": one statement per 1,000 rows on
+        # PostgreSQL and SQLite), the awards' ids read back from the same statements.
+        award_ids = dict(
+            session.execute(insert(Award).returning(Award.credential_id, Award.id), awards).all()
+        )
         session.execute(
             insert(AuditEvent),
             [_audit_row(award, actor, definition.version, job.badge.slug) for award in awards],
         )
         # Each student's award e-mail with its claim link, as single issuance queues it, in
         # the same transaction (an award and its e-mail commit or roll back together).
-        for award in session.scalars(
-            select(Award)
-            .options(selectinload(Award.student).selectinload(Student.pathway))
-            .where(Award.credential_id.in_([a["credential_id"] for a in awards]))
-        ):
-            notifications.queue_award_issued(session, award, site=site, now=now)
+        notifications.queue_awards_issued(
+            session,
+            [
+                (award_ids[award["credential_id"]], student)
+                for award, (_row, student, _results) in zip(awards, plan.issue, strict=True)
+            ],
+            definition,
+            site=site,
+            now=now,
+        )
     if outcomes:
         session.execute(update(BulkJobRow), outcomes)
     counts = {ISSUED: 0, SKIPPED: 0, FAILED: 0}

@@ -9,16 +9,26 @@ by :mod:`issuer.services.links` and point at ``base_url``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from issuer.models import Award, LinkPurpose, OutboundMessage, Role, Student, User
-from issuer.notifications.outbox import queue_message
+from badge_definitions import BadgeDefinition
+from issuer.models import (
+    Award,
+    LinkPurpose,
+    OneTimeLink,
+    OutboundMessage,
+    Role,
+    Student,
+    User,
+)
+from issuer.notifications.outbox import message_row, queue_message
 from issuer.services import links
 from issuer.services.badges import definition_of
 
@@ -74,7 +84,6 @@ def queue_award_issued(
     """The award e-mail: badge, pathway, what it unlocks, and one claim link (a new
     single-use link each time, so a resend carries a fresh one)."""
     student = award.student
-    definition = definition_of(award.badge)
     token = links.create(
         session,
         links.LinkSigner(site.link_secret),
@@ -83,6 +92,51 @@ def queue_award_issued(
         student_id=student.id,
         award_id=award.id,
     )
+    return queue_message(
+        session,
+        **_award_issued(student, definition_of(award.badge), award.id, token, site, now),
+    )
+
+
+def queue_awards_issued(
+    session: Session,
+    issued: Sequence[tuple[int, Student]],
+    definition: BadgeDefinition,
+    *,
+    site: Site,
+    now: datetime,
+) -> None:
+    """The award e-mails of many awards of one badge (``issued``: award id and its student,
+    pathway loaded), each as :func:`queue_award_issued` writes it, with its claim links and
+    messages written in two multi-row INSERTs (bulk issuance: no round trip per award)."""
+    signer = links.LinkSigner(site.link_secret)
+    link_rows, message_rows = [], []
+    for award_id, student in issued:
+        link, token = links.new_link(
+            signer,
+            purpose=LinkPurpose.STUDENT_CLAIM,
+            now=now,
+            student_id=student.id,
+            award_id=award_id,
+        )
+        link_rows.append(link)
+        message_rows.append(
+            message_row(**_award_issued(student, definition, award_id, token, site, now))
+        )
+    if issued:
+        session.execute(insert(OneTimeLink), link_rows)
+        session.execute(insert(OutboundMessage), message_rows)
+
+
+def _award_issued(
+    student: Student,
+    definition: BadgeDefinition,
+    award_id: int,
+    token: str,
+    site: Site,
+    now: datetime,
+) -> dict[str, Any]:
+    """The award e-mail's arguments for :func:`queue_message` (or ``message_row``)."""
     subject = f"You earned the {definition.name}: claim your badge"
     text, html = _render(
         "award_issued",
@@ -96,17 +150,16 @@ def queue_award_issued(
         expires=plain_date(now + links.LIFETIMES[LinkPurpose.STUDENT_CLAIM]),
         issuer_name=site.issuer_name,
     )
-    return queue_message(
-        session,
-        kind=AWARD_ISSUED,
-        to=student.email,
-        subject=subject,
-        text=text,
-        html=html,
-        student_id=student.id,
-        award_id=award.id,
-        now=now,
-    )
+    return {
+        "kind": AWARD_ISSUED,
+        "to": student.email,
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "student_id": student.id,
+        "award_id": award_id,
+        "now": now,
+    }
 
 
 def _student_values(award: Award) -> dict[str, Any]:
