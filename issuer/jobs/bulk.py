@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from issuer import eligibility, notifications, permissions
+from issuer.bulk_insert import insert_rows
 from issuer.models import (
     AuditEvent,
     Award,
@@ -471,13 +472,12 @@ def _run_chunk_once(
         for row, outcome, credential_id, message in plan.done
     ]
     if awards:
-        # Multi-row INSERTs (SQLAlchemy's "insertmanyvalues": one statement per 1,000 rows on
-        # PostgreSQL and SQLite), the awards' ids read back from the same statements.
-        award_ids = dict(
-            session.execute(insert(Award).returning(Award.credential_id, Award.id), awards).all()
-        )
-        session.execute(
-            insert(AuditEvent),
+        # COPY on PostgreSQL, multi-row INSERTs elsewhere (issuer.bulk_insert), in this
+        # transaction: the awards, their audit events, e-mails and links commit together.
+        award_ids = insert_rows(session, Award, awards, return_ids=True)
+        insert_rows(
+            session,
+            AuditEvent,
             [_audit_row(award, actor, definition.version, job.badge.slug) for award in awards],
         )
         # Each student's award e-mail with its claim link, as single issuance queues it, in
@@ -485,8 +485,8 @@ def _run_chunk_once(
         notifications.queue_awards_issued(
             session,
             [
-                (award_ids[award["credential_id"]], student)
-                for award, (_row, student, _results) in zip(awards, plan.issue, strict=True)
+                (award_id, student)
+                for award_id, (_row, student, _results) in zip(award_ids, plan.issue, strict=True)
             ],
             definition,
             site=site,

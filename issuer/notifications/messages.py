@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badge_definitions import BadgeDefinition
+from issuer.bulk_insert import insert_rows
 from issuer.models import (
     Award,
     LinkPurpose,
@@ -108,7 +109,8 @@ def queue_awards_issued(
 ) -> None:
     """The award e-mails of many awards of one badge (``issued``: award id and its student,
     pathway loaded), each as :func:`queue_award_issued` writes it, with its claim links and
-    messages written in two multi-row INSERTs (bulk issuance: no round trip per award)."""
+    messages written with :func:`issuer.bulk_insert.insert_rows` (COPY on PostgreSQL; bulk
+    issuance: no round trip per award)."""
     signer = links.LinkSigner(site.link_secret)
     link_rows, message_rows = [], []
     for award_id, student in issued:
@@ -123,9 +125,8 @@ def queue_awards_issued(
         message_rows.append(
             message_row(**_award_issued(student, definition, award_id, token, site, now))
         )
-    if issued:
-        session.execute(insert(OneTimeLink), link_rows)
-        session.execute(insert(OutboundMessage), message_rows)
+    insert_rows(session, OneTimeLink, link_rows)
+    insert_rows(session, OutboundMessage, message_rows)
 
 
 def _award_issued(

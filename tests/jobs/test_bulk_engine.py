@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from issuer.jobs import bulk
-from issuer.models import Award, LinkPurpose, OutboundMessage
+from issuer.models import Award, LinkPurpose, MessageStatus, OutboundMessage
 from issuer.services import links
 from tests.issuer.conftest import SITE
 
@@ -45,4 +45,5 @@ def test_each_bulk_issued_badge_queues_its_student_award_email_with_a_claim_link
         award = world.session.get(Award, message.award_id)
         assert (link.award_id, link.student_id) == (award.id, award.student_id)
         assert message.student_id == award.student_id
+        assert message.status == MessageStatus.QUEUED  # the mail process will send it
         assert award.student.email == message.to_address
