@@ -1,10 +1,11 @@
 """Many rows of one table in one go, inside the caller's transaction: PostgreSQL's ``COPY …
-FROM STDIN`` (psycopg 3 ``Cursor.copy``), else a multi-row INSERT (SQLAlchemy's
-insertmanyvalues; ``executemany`` on SQLite).
+FROM STDIN`` (psycopg 3 ``Cursor.copy``), else SQLAlchemy's batched INSERT (a multi-row
+INSERT … RETURNING when ids are wanted, ``executemany`` otherwise).
 
 Bulk issuance writes four rows per credential (award, audit event, claim link, e-mail); COPY
-streams them without a statement per thousand rows to parse, plan and bind (PostgreSQL 16
-manual, "COPY": "COPY FROM ... is optimized for loading large numbers of rows"). Values go
+streams them without a statement per thousand rows to parse, plan and bind (PostgreSQL manual
+§14.4.2 "Use COPY": "optimized for loading large numbers of rows; it is less flexible than
+INSERT, but incurs significantly less overhead for large data loads"). Values go
 through each column's SQLAlchemy type first, so an enum is stored as its value and a JSON
 column as the JSON text SQLAlchemy's default serializer writes, as the ORM stores them.
 """
