@@ -67,6 +67,8 @@ class KeyStore:
         self._scrypt_n = scrypt_n
         self._unsealed: dict[str, KeyPair] = {}
         self._lock = threading.Lock()
+        # the manifest as last read, with the (inode, mtime, size) it was read at
+        self._manifest: tuple[tuple[int, int, int], tuple[KeyRecord, ...]] | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance_path: str) -> KeyStore:
@@ -81,14 +83,25 @@ class KeyStore:
 
     # -- reading -------------------------------------------------------------------------
     def records(self) -> list[KeyRecord]:
+        """Every key in the manifest, in its order. Read again whenever the file changed (any
+        process rotating or revoking replaces it, so its inode and mtime change); otherwise
+        the parsed copy is reused, so signing reads no file per credential."""
         path = self.directory / MANIFEST
-        if not path.exists():
+        try:
+            info = path.stat()
+        except FileNotFoundError:
             return []
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+        cached = self._manifest
+        if cached is not None and cached[0] == stamp:
+            return list(cached[1])
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
-            return [KeyRecord(**entry) for entry in entries]
+            records = tuple(KeyRecord(**entry) for entry in entries)
         except (ValueError, TypeError) as error:
             raise KeyStoreError(f"{path} is damaged: {error}") from None
+        self._manifest = (stamp, records)
+        return list(records)
 
     def version(self) -> str:
         """A digest of the key list (ids, types, statuses, compromise times): it changes with
@@ -211,6 +224,7 @@ class KeyStore:
         return record
 
     def _write_manifest(self, records: list[KeyRecord]) -> None:
+        self._manifest = None
         self._write(MANIFEST, json.dumps([asdict(record) for record in records], indent=2))
 
     def _write(self, name: str, text: str) -> None:

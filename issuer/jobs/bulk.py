@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from issuer import eligibility, notifications, permissions
+from issuer.bulk_insert import insert_rows
 from issuer.models import (
     AuditEvent,
     Award,
@@ -474,19 +475,26 @@ def _run_chunk_once(
         for row, outcome, credential_id, message in plan.done
     ]
     if awards:
-        session.execute(insert(Award), awards)
-        session.execute(
-            insert(AuditEvent),
+        # COPY on PostgreSQL, multi-row INSERTs elsewhere (issuer.bulk_insert), in this
+        # transaction: the awards, their audit events, e-mails and links commit together.
+        award_ids = insert_rows(session, Award, awards, return_ids=True)
+        insert_rows(
+            session,
+            AuditEvent,
             [_audit_row(award, actor, definition.version, job.badge.slug) for award in awards],
         )
         # Each student's award e-mail with its claim link, as single issuance queues it, in
         # the same transaction (an award and its e-mail commit or roll back together).
-        for award in session.scalars(
-            select(Award)
-            .options(selectinload(Award.student).selectinload(Student.pathway))
-            .where(Award.credential_id.in_([a["credential_id"] for a in awards]))
-        ):
-            notifications.queue_award_issued(session, award, site=site, now=now)
+        notifications.queue_awards_issued(
+            session,
+            [
+                (award_id, student)
+                for award_id, (_row, student, _results) in zip(award_ids, plan.issue, strict=True)
+            ],
+            definition,
+            site=site,
+            now=now,
+        )
     if outcomes:
         session.execute(update(BulkJobRow), outcomes)
     counts = {ISSUED: 0, SKIPPED: 0, FAILED: 0}

@@ -9,6 +9,7 @@ by :mod:`issuer.services.links` and point at ``base_url``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,8 +18,18 @@ import jinja2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.models import Award, LinkPurpose, OutboundMessage, Role, Student, User
-from issuer.notifications.outbox import queue_message
+from badge_definitions import BadgeDefinition
+from issuer.bulk_insert import insert_rows
+from issuer.models import (
+    Award,
+    LinkPurpose,
+    OneTimeLink,
+    OutboundMessage,
+    Role,
+    Student,
+    User,
+)
+from issuer.notifications.outbox import message_row, queue_message
 from issuer.services import links
 from issuer.services.badges import definition_of
 
@@ -83,8 +94,7 @@ def _queue_with_link(
     """Queue the ``kind`` e-mail, rendered from ``template`` (``.txt`` and ``.html``), with one
     new single-use link ``<base_url><path>/<token>`` for ``purpose`` made for the given
     student, user or award (a user's earlier unused links of that purpose stop working). The
-    template gets ``subject``, ``link``, ``expires`` (the link's last day in words), ``minutes``
-    (its lifetime), ``issuer_name`` and ``values``. Flushed, not committed."""
+    template gets what :func:`_linked_message` gives it. Flushed, not committed."""
     if user_id is not None:
         links.retire_unused(session, purpose=purpose, user_id=user_id, now=now)
     token = links.create(
@@ -96,28 +106,64 @@ def _queue_with_link(
         user_id=user_id,
         award_id=award_id,
     )
+    return queue_message(
+        session,
+        **_linked_message(
+            kind=kind,
+            template=template,
+            to=to,
+            subject=subject,
+            purpose=purpose,
+            link=f"{site.base_url.rstrip('/')}{path}/{token}",
+            site=site,
+            now=now,
+            student_id=student_id,
+            user_id=user_id,
+            award_id=award_id,
+            **values,
+        ),
+    )
+
+
+def _linked_message(
+    *,
+    kind: str,
+    template: str,
+    to: str,
+    subject: str,
+    purpose: LinkPurpose,
+    link: str,
+    site: Site,
+    now: datetime,
+    student_id: int | None = None,
+    user_id: int | None = None,
+    award_id: int | None = None,
+    **values: Any,
+) -> dict[str, Any]:
+    """The arguments of :func:`queue_message` (or ``message_row``) for an e-mail carrying
+    ``link``: the template gets ``subject``, ``link``, ``expires`` (the link's last day in
+    words), ``minutes`` (its lifetime), ``issuer_name`` and ``values``."""
     lifetime = links.LIFETIMES[purpose]
     text, html = _render(
         template,
         subject=subject,
-        link=f"{site.base_url.rstrip('/')}{path}/{token}",
+        link=link,
         expires=plain_date(now + lifetime),
         minutes=int(lifetime.total_seconds() // 60),
         issuer_name=site.issuer_name,
         **values,
     )
-    return queue_message(
-        session,
-        kind=kind,
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
-        student_id=student_id,
-        user_id=user_id,
-        award_id=award_id,
-        now=now,
-    )
+    return {
+        "kind": kind,
+        "to": to,
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "student_id": student_id,
+        "user_id": user_id,
+        "award_id": award_id,
+        "now": now,
+    }
 
 
 def queue_award_issued(
@@ -125,26 +171,72 @@ def queue_award_issued(
 ) -> OutboundMessage:
     """The award e-mail: badge, pathway, what it unlocks, and one claim link (a new
     single-use link each time, so a resend carries a fresh one)."""
-    student = award.student
-    definition = definition_of(award.badge)
     return _queue_with_link(
         session,
-        kind=AWARD_ISSUED,
-        template="award_issued",
-        to=student.email,
-        subject=f"You earned the {definition.name}: claim your badge",
-        purpose=LinkPurpose.STUDENT_CLAIM,
-        path="/my/claim",
         site=site,
         now=now,
-        student_id=student.id,
         award_id=award.id,
-        student_name=student.name,
-        pathway_name=student.pathway.name,
-        badge_name=definition.name,
-        employer_name=definition.employer.name,
-        benefits=definition.benefits,
+        **_award_issued(award.student, definition_of(award.badge)),
     )
+
+
+def queue_awards_issued(
+    session: Session,
+    issued: Sequence[tuple[int, Student]],
+    definition: BadgeDefinition,
+    *,
+    site: Site,
+    now: datetime,
+) -> None:
+    """The award e-mails of many awards of one badge (``issued``: award id and its student,
+    pathway loaded), each as :func:`queue_award_issued` writes it, with its claim links and
+    messages written by :func:`issuer.bulk_insert.insert_rows` (COPY on PostgreSQL; bulk
+    issuance: no round trip per award)."""
+    signer = links.LinkSigner(site.link_secret)
+    link_rows, message_rows = [], []
+    for award_id, student in issued:
+        arguments = _award_issued(student, definition)
+        link, token = links.new_link(
+            signer,
+            purpose=arguments["purpose"],
+            now=now,
+            student_id=student.id,
+            award_id=award_id,
+        )
+        link_rows.append(link)
+        path = arguments.pop("path")
+        message_rows.append(
+            message_row(
+                **_linked_message(
+                    link=f"{site.base_url.rstrip('/')}{path}/{token}",
+                    site=site,
+                    now=now,
+                    award_id=award_id,
+                    **arguments,
+                )
+            )
+        )
+    insert_rows(session, OneTimeLink, link_rows)
+    insert_rows(session, OutboundMessage, message_rows)
+
+
+def _award_issued(student: Student, definition: BadgeDefinition) -> dict[str, Any]:
+    """What the award e-mail says and where its claim link leads (``_queue_with_link``'s
+    arguments but the site, time and award)."""
+    return {
+        "kind": AWARD_ISSUED,
+        "template": "award_issued",
+        "to": student.email,
+        "subject": f"You earned the {definition.name}: claim your badge",
+        "purpose": LinkPurpose.STUDENT_CLAIM,
+        "path": "/my/claim",
+        "student_id": student.id,
+        "student_name": student.name,
+        "pathway_name": student.pathway.name,
+        "badge_name": definition.name,
+        "employer_name": definition.employer.name,
+        "benefits": definition.benefits,
+    }
 
 
 def _student_values(award: Award) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import enum
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
@@ -89,20 +90,37 @@ def create(
     award_id: int | None = None,
 ) -> str:
     """Record a new link and return its token (to put in a URL; URL-safe, about 80 chars)."""
-    nonce = secrets.token_urlsafe(24)
-    session.add(
-        OneTimeLink(
-            nonce=nonce,
-            purpose=purpose,
-            student_id=student_id,
-            user_id=user_id,
-            award_id=award_id,
-            created_at=now,
-            expires_at=now + LIFETIMES[purpose],
-        )
+    row, token = new_link(
+        signer, purpose=purpose, now=now, student_id=student_id, user_id=user_id, award_id=award_id
     )
+    session.add(OneTimeLink(**row))
     session.flush()
-    return signer.dumps(nonce, purpose)
+    return token
+
+
+def new_link(
+    signer: LinkSigner,
+    *,
+    purpose: LinkPurpose,
+    now: datetime,
+    student_id: int | None = None,
+    user_id: int | None = None,
+    award_id: int | None = None,
+) -> tuple[dict[str, Any], str]:
+    """A new link not yet recorded: the ``one_time_links`` row's values (for a multi-row
+    INSERT, as bulk issuance writes them) and the token for the URL. :func:`create` records
+    one."""
+    nonce = secrets.token_urlsafe(24)
+    row = {
+        "nonce": nonce,
+        "purpose": purpose,
+        "student_id": student_id,
+        "user_id": user_id,
+        "award_id": award_id,
+        "created_at": now,
+        "expires_at": now + LIFETIMES[purpose],
+    }
+    return row, signer.dumps(nonce, purpose)
 
 
 def check(

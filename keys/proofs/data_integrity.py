@@ -10,6 +10,7 @@ hash data = SHA-256(canonical proof configuration) ‖ SHA-256(canonical documen
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -142,7 +143,30 @@ def sign_hash(
 ) -> str:
     """The multibase ``proofValue`` for ``proof`` over ``document`` (unsecured)."""
     configuration = proof_configuration(proof, document.get("@context"))
-    return encode_base58btc(key_pair.sign(hash_data(document, configuration, canonicalize)))
+    document_hash = hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
+    return encode_base58btc(
+        key_pair.sign(_signing_proof_hash(configuration, canonicalize) + document_hash)
+    )
+
+
+# Signing many credentials in the same second (bulk issuance) hashes the same proof
+# configuration each time (same created, key, purpose and @context): its hash is kept, keyed
+# by the canonicalizer and the configuration's exact JSON. Signing only; verification hashes
+# what it is given.
+_PROOF_HASHES: dict[tuple[Canonicalize, str], bytes] = {}
+_PROOF_HASHES_KEPT = 16
+
+
+def _signing_proof_hash(configuration: dict[str, Any], canonicalize: Canonicalize) -> bytes:
+    """SHA-256 of the canonical proof configuration (the first half of ``hash_data``)."""
+    key = (canonicalize, json.dumps(configuration, sort_keys=True))
+    digest = _PROOF_HASHES.get(key)
+    if digest is None:
+        digest = hashlib.sha256(canonicalize(configuration).encode("utf-8")).digest()
+        if len(_PROOF_HASHES) >= _PROOF_HASHES_KEPT:
+            _PROOF_HASHES.clear()
+        _PROOF_HASHES[key] = digest
+    return digest
 
 
 def verify_hash(

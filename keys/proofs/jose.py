@@ -153,13 +153,29 @@ def sign_jwt(
         payload = {**credential, **registered_claims(credential)}
     else:
         raise ValueError(f"we do not issue the {jwt_format!r} JWT shape")
-    token = jws.JWS(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    token.add_signature(
-        jwk.JWK.from_pyca(key_pair.pyca()),
-        alg=key_pair.jws_algorithm,
-        protected=json.dumps(header),
-    )
-    return token.serialize(compact=True)
+    return sign_compact(header, payload, key_pair)
+
+
+def sign_compact(header: Mapping[str, Any], payload: Mapping[str, Any], key_pair: KeyPair) -> str:
+    """RFC 7515 §7.1 compact serialization of ``payload`` signed by ``key_pair``:
+    ``BASE64URL(UTF8(header)) '.' BASE64URL(payload) '.' BASE64URL(signature)``, both JSON
+    objects written compactly in UTF-8. The signature is over the ASCII signing input
+    (RFC 7515 §5.1): ES256 as the raw 64-byte ``r || s`` (RFC 7518 §3.4, not DER), EdDSA as
+    Ed25519 (RFC 8037 §3.1), RS256 as RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3).
+
+    Our own signing only, straight over ``cryptography`` through :meth:`KeyPair.sign`: the
+    same token jwcrypto's object model makes (tests compare them), without building a JWK from
+    the private key per token, which cost ten times the signature. ``header['alg']`` must be
+    the key's one algorithm (RFC 8725 §3.1); raises ValueError otherwise.
+    Verification stays on jwcrypto (:func:`verify_signature`).
+    """
+    if header.get("alg") != key_pair.jws_algorithm:
+        raise ValueError(
+            f"a {key_pair.key_type} key signs {key_pair.jws_algorithm}, not {header.get('alg')!r}"
+        )
+    signing_input = f"{_b64url_json(header)}.{_b64url_json(payload)}"
+    signature = key_pair.sign(signing_input.encode("ascii"))
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode('ascii')}"
 
 
 def decode_compact(token: str) -> DecodedJws:

@@ -4,13 +4,14 @@ every row in plain words first, and a file run again or resumed issues no row tw
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
 
 from issuer.jobs import bulk
-from issuer.models import Award, OutboundMessage
-from issuer.services import issuance
+from issuer.models import Award, LinkPurpose, MessageStatus, OutboundMessage
+from issuer.services import issuance, links
 from tests.issuer.conftest import SITE
 
 
@@ -36,6 +37,18 @@ def test_each_bulk_issued_badge_queues_its_student_award_email_with_a_claim_link
     for message in messages:
         assert message.award_id is not None
         assert message.body_text.count("/my/claim/") == 1
+        # the link works, once, for this award and its student (the rows are written in bulk)
+        token = re.search(r"/my/claim/(\S+)", message.body_text).group(1)
+        assert f"/my/claim/{token}" in (message.body_html or "")
+        signer = links.LinkSigner(SITE.link_secret)
+        link = links.check(
+            world.session, signer, token, purpose=LinkPurpose.STUDENT_CLAIM, now=world.now
+        )
+        award = world.session.get(Award, message.award_id)
+        assert (link.award_id, link.student_id) == (award.id, award.student_id)
+        assert message.student_id == award.student_id
+        assert message.status == MessageStatus.QUEUED  # the mail process will send it
+        assert award.student.email == message.to_address
 
 
 # -- what the per-row engine's tests covered, now on this engine ------------------------------

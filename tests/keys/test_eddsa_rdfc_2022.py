@@ -5,6 +5,7 @@ import hashlib
 
 import pytest
 
+from keys.keypairs import KeyPair
 from keys.proofs import MalformedProof, SignatureInvalid, UnsupportedProof, create_proof
 from keys.proofs.data_integrity import proof_configuration
 from keys.proofs.eddsa_rdfc_2022 import verify_proof
@@ -140,3 +141,27 @@ def test_a_vc_1_1_document_gets_the_data_integrity_context(vector):
     )
     assert signed["@context"][-1] == "https://w3id.org/security/data-integrity/v2"
     verify_proof(signed, signed["proof"], vector["key_pair"].public_key)
+
+
+def test_many_signatures_in_a_row_each_cover_their_own_created_time_and_key(vector):
+    """Bulk signing keeps the proof configuration's hash between signatures (same second,
+    same key): each proof must still verify, and one made a second later or with another key
+    must cover its own ``created`` and ``verificationMethod``, not the remembered ones."""
+    other_key = KeyPair.generate("Ed25519")
+    signed = []
+    for n, (created, key_pair, method) in enumerate(
+        [
+            ("2026-11-30T02:00:00Z", vector["key_pair"], "did:example:issuer#key-1"),
+            ("2026-11-30T02:00:00Z", vector["key_pair"], "did:example:issuer#key-1"),
+            ("2026-11-30T02:00:01Z", vector["key_pair"], "did:example:issuer#key-1"),
+            ("2026-11-30T02:00:01Z", other_key, "did:example:issuer#key-2"),
+        ]
+    ):
+        document = {**copy.deepcopy(vector["credential"]), "name": f"Badge {n}"}
+        signed.append((create_proof(document, key_pair, method, created=created), key_pair))
+    for document, key_pair in signed:
+        verify_proof(document, document["proof"], key_pair.public_key)
+    with pytest.raises(SignatureInvalid):  # a created time changed after signing is caught
+        moved = copy.deepcopy(signed[2][0])
+        moved["proof"]["created"] = "2026-11-30T02:00:00Z"
+        verify_proof(moved, moved["proof"], signed[2][1].public_key)

@@ -1,5 +1,6 @@
 import json
 import stat
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -56,3 +57,18 @@ def test_rotation_keeps_retired_keys_for_the_did_document(store):
 def test_missing_key_names_the_command(store):
     with pytest.raises(KeyStoreError, match="keys generate"):
         store.current("P-256")
+
+
+def test_a_running_signer_sees_a_rotation_or_revocation_made_by_another_process(store, tmp_path):
+    """The manifest is cached between signatures (not read per credential), but a change made
+    through another store object (another process: ``keys rotate``, ``keys revoke``) is seen
+    by the very next signature."""
+    first = store.generate(("Ed25519",))[0]
+    signer_side = KeyStore(tmp_path / "keys", PASSPHRASE, scrypt_n=2**14)
+    assert signer_side.current("Ed25519").record.id == first.id
+    second = store.rotate(("Ed25519",))[0]
+    assert signer_side.current("Ed25519").record.id == second.id
+    _, replacement = store.revoke(second.id, datetime.now(UTC) - timedelta(minutes=1))
+    assert replacement is not None
+    assert signer_side.current("Ed25519").record.id == replacement.id
+    assert {r.id: r.status for r in signer_side.records()}[second.id] == "revoked"
