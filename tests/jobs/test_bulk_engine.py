@@ -113,7 +113,7 @@ def test_the_check_reports_each_row_in_plain_words_and_issues_nothing(world, coh
     rows = _preview(world, job)
     assert [rows[line].status for line in (2, 3)] == ["ready", "ready"]  # any letter case
     assert rows[4].message == "no student nobody@students.example.org"
-    assert "Valley Health Careers Academy's Silver certification expired on 2026-01-31" in (
+    assert "Valley Health Careers Academy's Silver certification expired on 31 January 2026" in (
         rows[5].message
     )
     assert rows[6].message == "the same student is already on line 2"
