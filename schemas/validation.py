@@ -32,6 +32,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from schemas.work_budget import uncharged
+
 SCHEMAS_DIR = Path(__file__).parent / "json"
 
 _BASE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
@@ -116,13 +118,16 @@ def validate_profile(profile: Mapping[str, Any]) -> list[SchemaViolation]:
 @cache
 def _compiled(schema_url: str) -> Any:
     """The schema compiled to a Python function; ``$ref`` to the other schemas is answered from
-    the local files (never fetched), ``date-time`` by the same rule as ``jsonschema``'s check."""
-    return fastjsonschema.compile(
-        _registry().contents(schema_url),
-        handlers={"https": lambda url: _load(_FILES[url.split("#")[0]])},
-        formats={"date-time": _is_date_time},
-        use_default=False,
-    )
+    the local files (never fetched), ``date-time`` by the same rule as ``jsonschema``'s check.
+    Compiled once per process, outside any request's work budget (it is set-up, not work the
+    document chose)."""
+    with uncharged():
+        return fastjsonschema.compile(
+            _registry().contents(schema_url),
+            handlers={"https": lambda url: _load(_FILES[url.split("#")[0]])},
+            formats={"date-time": _is_date_time},
+            use_default=False,
+        )
 
 
 def _accepts(schema_url: str, document: Any) -> bool:

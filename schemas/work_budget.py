@@ -38,8 +38,17 @@ class WorkBudget:
 
     @property
     def spent(self) -> float:
-        """CPU seconds used since the budget was opened."""
+        """CPU seconds used since the budget was opened, less what :func:`uncharged` blocks
+        used."""
         return max(0.0, self._clock() - self._started)
+
+    def clock(self) -> float:
+        """The budget's clock reading now (seconds)."""
+        return self._clock()
+
+    def credit(self, seconds: float) -> None:
+        """Give back ``seconds`` of CPU time used by work that is not the request's own."""
+        self._started += max(0.0, seconds)
 
     def check(self, stage: str) -> None:
         """Raise WorkBudgetSpent when the budget is used up (and every time after that)."""
@@ -71,13 +80,20 @@ def shared_work_budget(
 @contextmanager
 def uncharged() -> Iterator[None]:
     """Work in this block is not charged to the request's budget: the verifier's own trusted
-    resolvers (our issuer signing its current status list, unsealing its key) run inside a
-    verification but do no work the visitor's input chose."""
+    resolvers (our issuer signing its current status list, unsealing its key) and one-off
+    set-up (compiling a JSON Schema) run inside a verification but do no work the visitor's
+    input chose. Neither checked while it runs nor counted afterwards: the CPU time the block
+    used is credited back to the budget (a cold process unsealing its keys with scrypt would
+    otherwise leave a genuine badge no budget for its own checks)."""
+    budget = ACTIVE_WORK_BUDGET.get()
     token = ACTIVE_WORK_BUDGET.set(None)
+    started = budget.clock() if budget is not None else 0.0
     try:
         yield
     finally:
         ACTIVE_WORK_BUDGET.reset(token)
+        if budget is not None:
+            budget.credit(budget.clock() - started)
 
 
 def charge(stage: str) -> None:
