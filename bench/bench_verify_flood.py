@@ -3,7 +3,7 @@ one address (issue #8: the flood must not raise everyone else's latency; target:
 20 % of the baseline).
 
 Run by hand: ``python bench/bench_verify_flood.py [valid_requests] [flood_threads]
-[flood_addresses] [lane_workers]``. It starts the app in a separate process (a threaded WSGI
+[flood_addresses] [lane_workers] [proxy]``. It starts the app in a separate process (a threaded WSGI
 server on 127.0.0.1, behind one trusted proxy hop so that ``X-Forwarded-For`` names the client;
 ``VERIFY_LANE_WORKERS`` = ``lane_workers``, default 1 as deployed), then:
 
@@ -17,7 +17,13 @@ server on 127.0.0.1, behind one trusted proxy hop so that ``X-Forwarded-For`` na
    (default 1, the issue's flood) spreads the threads over that many addresses: with 50, each
    has its own rate limit, so the poison is verified rather than refused;
 
-and prints both p50/p99 latencies, the ratio of the p99s, what the flood was answered, the
+With ``proxy`` 1, both phases go through nginx (Debian package ``nginx``) in front of the app,
+configured as README "Deployment" says: one address's connections and request rate on the
+verifier's paths capped before they reach Python (keyed here by the ``X-Forwarded-For`` the
+bench's clients send, standing in for ``$binary_remote_addr``, since every client of the bench
+connects from 127.0.0.1).
+
+The bench prints both p50/p99 latencies, the ratio of the p99s, what the flood was answered, the
 server process's CPU use in each phase (load-independent: what the flood made the server do)
 and the machine's load average (other work on the machine skews every wall-clock figure).
 """
@@ -202,20 +208,74 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log error;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    client_max_body_size 1m;
+    # Deployment: one address's connections and rate on the verifier's paths.
+    limit_conn_zone $http_x_forwarded_for zone=verify_conn:10m;
+    limit_req_zone $http_x_forwarded_for zone=verify_rate:10m rate=1r/s;
+    limit_conn_status 429;
+    limit_req_status 429;
+    upstream app {{ server 127.0.0.1:{app_port}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location ~ ^/(verify|api/v1/) {{
+            limit_conn verify_conn 2;
+            limit_req zone=verify_rate burst=10 nodelay;
+            proxy_set_header X-Forwarded-For $http_x_forwarded_for;
+            proxy_pass http://app;
+        }}
+        location / {{
+            proxy_set_header X-Forwarded-For $http_x_forwarded_for;
+            proxy_pass http://app;
+        }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_proxy(workdir: Path, app_port: int) -> tuple[subprocess.Popen, int]:
+    """nginx in front of the app (README "Deployment"), and the port it listens on."""
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(tmp=workdir, app_port=app_port, port=port))
+    return subprocess.Popen(["nginx", "-c", str(conf), "-p", str(workdir)]), port
+
+
 def main(
-    valid_requests: int = 200, flood_threads: int = 50, addresses: int = 1, lane_workers: int = 1
+    valid_requests: int = 200,
+    flood_threads: int = 50,
+    addresses: int = 1,
+    lane_workers: int = 1,
+    proxy: int = 0,
 ) -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         valid, poison = bodies(workdir)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        app_port = free_port()
         server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(workdir), str(port), str(lane_workers)],
+            [sys.executable, __file__, "--serve", str(workdir), str(app_port), str(lane_workers)],
             env=os.environ | {"PYTHONPATH": str(ROOT)},
         )
+        nginx, port = start_proxy(workdir, app_port) if proxy else (None, app_port)
         try:
             for _ in range(100):
                 try:
@@ -246,12 +306,16 @@ def main(
             server_cpu.append((cpu_seconds(server.pid) - cpu) / (time.monotonic() - started))
             answers = json.loads(attacker.communicate(timeout=600)[0] or "{}")
         finally:
+            if nginx is not None:
+                nginx.terminate()
+                nginx.wait(timeout=10)
             server.terminate()
             server.wait(timeout=10)
 
     print(
         f"poison request body: {len(poison) / 1024:.0f} KiB from {addresses} address(es); "
-        f"flood answered {answers}; lane workers: {lane_workers}"
+        f"flood answered {answers}; lane workers: {lane_workers}; "
+        f"{'behind nginx (Deployment limits)' if proxy else 'no proxy in front'}"
     )
     phases = (
         ("baseline", baseline, baseline_answers),
@@ -278,4 +342,4 @@ if __name__ == "__main__":
             int(sys.argv[6]),
         )  # fmt: skip
     else:
-        main(*(int(arg) for arg in sys.argv[1:5]))
+        main(*(int(arg) for arg in sys.argv[1:6]))
