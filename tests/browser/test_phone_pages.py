@@ -214,3 +214,24 @@ def test_the_bulk_preview_shows_each_rows_status_and_problem_on_a_phone(
     fits_viewport(page)
     axe_check(page)
     screenshot(page, "bulk-preview-390")
+
+
+# Each menu link's text on one line ("Bulk issue", "Recognized issuers" were split over two).
+MENU_LINKS_ON_MORE_THAN_ONE_LINE = """() => Array.from(
+  document.querySelectorAll(".site-header nav a"),
+  (link) => {
+    const range = document.createRange();
+    range.selectNodeContents(link);
+    const tops = new Set(Array.from(range.getClientRects(), r => Math.round(r.top)));
+    return tops.size > 1 ? link.textContent.trim() : null;
+  }).filter(Boolean)"""
+
+
+def test_each_menu_link_stays_on_one_line_on_a_phone(page, net, fits_viewport):
+    page.set_viewport_size(PHONE)
+    for email in (ALLIANCE, LINCOLN, PARTNER):
+        sign_in(page, email)
+        page.goto("/admin")
+        assert page.locator(".site-header nav a").count() >= 2
+        assert page.evaluate(MENU_LINKS_ON_MORE_THAN_ONE_LINE) == []
+        fits_viewport(page)
