@@ -183,7 +183,9 @@ def decide(
     return BenefitsResult(
         known.definition.name,
         decisions,
-        f"{eligible} of {len(decisions)} benefit(s) available to the holder of this badge",
+        f"{eligible} of {len(decisions)} benefits available to the holder of this badge"
+        if len(decisions) != 1
+        else f"{'The' if eligible else 'No'} benefit available to the holder of this badge",
     )
 
 

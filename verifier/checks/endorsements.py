@@ -83,11 +83,14 @@ def check_endorsements(
     )
     problems = [problem for problem, _ in results if problem is not None]
     if not problems:
-        checks.add("endorsements", "passed", f"{len(results)} endorsement(s) verified")
+        verified = "The endorsement" if len(results) == 1 else f"All {len(results)} endorsements"
+        checks.add("endorsements", "passed", f"{verified} verified")
     else:
         checks.add(
             "endorsements",
             "warning",
-            f"{len(problems)} of {len(results)} endorsement(s) did not verify: {problems[0]}",
+            f"{len(problems)} of {len(results)} endorsements did not verify: {problems[0]}"
+            if len(results) > 1
+            else f"The endorsement did not verify: {problems[0]}",
         )
     return endorsers
