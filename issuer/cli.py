@@ -20,6 +20,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
 from badge_definitions import BadgeDefinitionError
@@ -553,11 +554,18 @@ def run_command(host: str, port: int) -> None:
         employer_signer=_demo_employer_signer(),
     )
     session.commit()
-    session.close()
     click.echo("Demo data added." if created else "Demo data already present.")
-    public = current_app.config["PUBLIC_BASE_URL"]
-    click.echo(f"\nServing on http://{host}:{port}/ (PUBLIC_BASE_URL is {public})\n")
-    if urlsplit(public).port not in (port, None):
+    public = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    on_this_port = urlsplit(public).port in (port, None)
+    # Open the site under the address its links use, so a sign-in cookie follows the links.
+    site = public if on_this_port else f"http://{host}:{port}"
+    click.echo(f"\nServing on {site}/ (listening on {host}:{port})")
+    if uuid := _demo_badge_uuid(session):
+        click.echo(f"  a demo badge's public page:    {site}/badges/{uuid}")
+        click.echo(f"  what an employer's scan shows: {site}/verify/{uuid}")
+        click.echo(f"  the public verifier:           {site}/verify\n")
+    session.close()
+    if not on_this_port:
         click.echo(
             f"Links, QR codes, claim e-mails and our DID name {public}, not port {port}. To "
             f"make them follow this port, start with BADGES_PUBLIC_BASE_URL=http://localhost:"
@@ -566,7 +574,7 @@ def run_command(host: str, port: int) -> None:
             err=True,
         )
     _print_logins()
-    _start_demo_mail(host, port)
+    _start_demo_mail(site)
     run_simple(
         host,
         port,
@@ -652,7 +660,15 @@ def revoke_key_command(key_id: str, compromised_at: str) -> None:
         click.echo(f"  {award.credential_id}\t{award.student.email}\t{award.badge.slug}")
 
 
-def _start_demo_mail(host: str, port: int) -> None:
+def _demo_badge_uuid(session: Session) -> str | None:
+    """The UUID of the demo's first active award (the one its public page is addressed by)."""
+    credential_id = session.scalars(
+        select(Award.credential_id).where(Award.revoked_at.is_(None)).order_by(Award.id)
+    ).first()
+    return credential_id.removeprefix("urn:uuid:") if credential_id else None
+
+
+def _start_demo_mail(site: str) -> None:
     """Without a configured MAIL_HOST, start the local SMTP sink (aiosmtpd) and deliver to it
     from a background thread, so the demo's e-mails really travel over SMTP; say where to
     read them (accounts-mail)."""
@@ -667,9 +683,9 @@ def _start_demo_mail(host: str, port: int) -> None:
             sink = SmtpSink().start()
         app.config.update(MAIL_HOST=sink.host, MAIL_PORT=sink.port, MAIL_TLS="none")
         app.extensions["mail_dev_sink"] = sink
-        click.echo(f"\nE-mails go to a local SMTP sink at {sink.host}:{sink.port} (nothing leaves")
-        click.echo("this machine). Read what students and users would get at")
+        click.echo(f"\nE-mails go to a local SMTP sink at {sink.host} port {sink.port} (nothing")
+        click.echo("leaves this machine). Read what students and users would get at")
     else:
         click.echo(f"\nE-mails are sent through {app.config['MAIL_HOST']}; copies are listed at")
-    click.echo(f"  http://{host}:{port}/dev/outbox\n")
+    click.echo(f"  {site}/dev/outbox\n")
     start_delivery_thread(app)
