@@ -167,7 +167,9 @@ def open_job(
         return unfinished
 
     job = BulkJob(
-        token=secrets.token_urlsafe(24),
+        # Hex, not URL-safe base64: a token starting with "-" was read as an option by
+        # `jobs status <token>` (192 bits either way).
+        token=secrets.token_hex(24),
         badge=badge,
         actor_id=actor.id if actor is not None else None,
         filename=filename[:255],

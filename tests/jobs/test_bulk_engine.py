@@ -185,3 +185,11 @@ def test_student_ids_are_ascii_digits_only(world, cohort):
         "no student ٣",
         "no student 99999999999999999999",
     ]
+
+
+def test_a_jobs_token_can_be_typed_after_jobs_status(world, cohort):
+    """The token names the job in URLs and on the command line (`jobs status <token>`): hex
+    only, so it never starts with "-" (click read `-yuFw…` as an unknown option)."""
+    _, content = cohort
+    job = _open(world, content)
+    assert re.fullmatch(r"[0-9a-f]{48}", job.token)
