@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from issuer.signing import CredentialSigner, EmployerSigners
     from verifier.inputs import ParsedInput
     from verifier.report import VerificationReport
+    from verifier.resolvers import DocumentResolver
     from verifier.verdict_cache import VerdictCache
     from verifier.verification import VerificationContext
 
@@ -77,9 +78,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions.provide("employer_signers", lambda: _employer_signers(app))
     app.extensions.provide("issuer_records", lambda: _issuer_records(app))
     app.extensions.provide("signed_registry", lambda: _signed_registry(app))
+    app.extensions.provide("local_resolvers", lambda: _local_resolvers(app))
     app.extensions.provide("verification_context", lambda: _verification_context(app))
-    # Made by the verification context's maker (it shares the context's local resolvers);
-    # None when VERDICT_CACHE_ENTRIES is 0.
     app.extensions.provide("verdict_cache", lambda: _verdict_cache(app))
     app.extensions.provide(
         "verify_lane_factory", lambda: partial(lane_verifier, _picklable(app.config))
@@ -162,45 +162,45 @@ def _our_did_document(signer: Any) -> Callable[[], dict[str, Any]]:
     return provide
 
 
-def _verification_context(app: Flask) -> VerificationContext:
-    """Our own DID document and status lists locally (no network); did:key offline; anything
-    else through ``verifier.network`` when ``VERIFIER_NETWORK_ENABLED`` (off under test)."""
+def _local_resolvers(app: Flask) -> list[DocumentResolver]:
+    """Our own documents, read locally (never the network): status lists, the signed registry
+    and employers' documents, our DID document."""
     from issuer.benefit_sources import IssuerDocuments
     from issuer.database import get_session
-    from issuer.services.registry import registry_url
     from issuer.trust_sources import TrustDocuments
-    from verifier.limits import InputLimits
-    from verifier.network import NetworkPolicy, NetworkResolver
-    from verifier.resolvers import ChainResolver, DocumentResolver, OfflineResolver
-    from verifier.trust import RegistryPolicy
-    from verifier.verdict_cache import VerdictCache
-    from verifier.verification import VerificationContext
+    from verifier.resolvers import OfflineResolver
 
     signer = app.extensions["signer"]
     base_url = app.config["PUBLIC_BASE_URL"]
-    signed_registry = app.extensions["signed_registry"]
-    resolvers: list[DocumentResolver] = [
+    return [
         IssuerDocuments(get_session, base_url=base_url),
         TrustDocuments(
             get_session,
-            signed_registry=signed_registry,
+            signed_registry=app.extensions["signed_registry"],
             employers=app.extensions["employer_signers"],
             base_url=base_url,
         ),
         OfflineResolver(providers={signer.issuer_did: _our_did_document(signer)}),
     ]
-    if entries := int(app.config["VERDICT_CACHE_ENTRIES"]):
-        # Reports of credentials whose every input reads the same through our own documents
-        # (never the network), reused until one changes: verifier/verdict_cache.py. Made
-        # with the context, from the same local resolvers (``verdict_cache`` below).
-        app.extensions["verdict_cache"] = VerdictCache(
-            ChainResolver(*resolvers), max_entries=entries
-        )
+
+
+def _verification_context(app: Flask) -> VerificationContext:
+    """Our own documents locally (:func:`_local_resolvers`); did:key offline; anything else
+    through ``verifier.network`` when ``VERIFIER_NETWORK_ENABLED`` (off under test)."""
+    from issuer.services.registry import registry_url
+    from verifier.limits import InputLimits
+    from verifier.network import NetworkPolicy, NetworkResolver
+    from verifier.resolvers import ChainResolver
+    from verifier.trust import RegistryPolicy
+    from verifier.verification import VerificationContext
+
+    signer = app.extensions["signer"]
+    resolvers = list(app.extensions["local_resolvers"])
     if app.config.get("VERIFIER_NETWORK_ENABLED", not app.testing):
         resolvers.append(NetworkResolver(NetworkPolicy.from_config(app.config)))
     # issuer-recognized: our own signed registry, which must be signed by our own DID.
     registry = RegistryPolicy(
-        url=registry_url(base_url),
+        url=registry_url(app.config["PUBLIC_BASE_URL"]),
         controller=signer.issuer_did,
         owner_name=f"the {app.config['ISSUER_NAME']}",
     )
@@ -214,9 +214,15 @@ def _verification_context(app: Flask) -> VerificationContext:
 
 
 def _verdict_cache(app: Flask) -> VerdictCache | None:
-    """The verdict cache, which the verification context's maker puts in place (or None)."""
-    app.extensions["verification_context"]  # its maker sets verdict_cache
-    return dict.get(app.extensions, "verdict_cache")
+    """Reports of credentials whose every input reads the same through our own documents
+    (never the network), reused until one changes (``verifier/verdict_cache.py``); None when
+    ``VERDICT_CACHE_ENTRIES`` is 0."""
+    from verifier.resolvers import ChainResolver
+    from verifier.verdict_cache import VerdictCache
+
+    if not (entries := int(app.config["VERDICT_CACHE_ENTRIES"])):
+        return None
+    return VerdictCache(ChainResolver(*app.extensions["local_resolvers"]), max_entries=entries)
 
 
 def _picklable(config: Any) -> dict[str, Any]:
