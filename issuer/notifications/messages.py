@@ -114,7 +114,8 @@ def _queue_with_link(
             to=to,
             subject=subject,
             purpose=purpose,
-            link=f"{site.base_url.rstrip('/')}{path}/{token}",
+            path=path,
+            token=token,
             site=site,
             now=now,
             student_id=student_id,
@@ -132,7 +133,8 @@ def _linked_message(
     to: str,
     subject: str,
     purpose: LinkPurpose,
-    link: str,
+    path: str,
+    token: str,
     site: Site,
     now: datetime,
     student_id: int | None = None,
@@ -140,14 +142,15 @@ def _linked_message(
     award_id: int | None = None,
     **values: Any,
 ) -> dict[str, Any]:
-    """The arguments of :func:`queue_message` (or ``message_row``) for an e-mail carrying
-    ``link``: the template gets ``subject``, ``link``, ``expires`` (the link's last day in
-    words), ``minutes`` (its lifetime), ``issuer_name`` and ``values``."""
+    """The arguments of :func:`queue_message` (or ``message_row``) for an e-mail carrying the
+    link ``<base_url><path>/<token>``: the template gets ``subject``, ``link``, ``expires``
+    (the link's last day in words), ``minutes`` (its lifetime), ``issuer_name`` and
+    ``values``."""
     lifetime = links.LIFETIMES[purpose]
     text, html = _render(
         template,
         subject=subject,
-        link=link,
+        link=f"{site.base_url.rstrip('/')}{path}/{token}",
         expires=plain_date(now + lifetime),
         minutes=int(lifetime.total_seconds() // 60),
         issuer_name=site.issuer_name,
@@ -204,11 +207,10 @@ def queue_awards_issued(
             award_id=award_id,
         )
         link_rows.append(link)
-        path = arguments.pop("path")
         message_rows.append(
             message_row(
                 **_linked_message(
-                    link=f"{site.base_url.rstrip('/')}{path}/{token}",
+                    token=token,
                     site=site,
                     now=now,
                     award_id=award_id,
