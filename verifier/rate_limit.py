@@ -25,6 +25,17 @@ class AttemptStore(Protocol):
     def reset(self, key: str) -> None:
         """Forget ``key`` (after a successful sign-in)."""
 
+    def marks(self, name: str) -> Marks:
+        """Keys marked for a while (:class:`Marks`), kept where this store keeps its counts."""
+
+
+class Marks(Protocol):
+    def mark(self, key: str, seconds: float) -> None:
+        """Mark ``key`` for the next ``seconds``."""
+
+    def remaining(self, key: str) -> float:
+        """Seconds ``key`` stays marked (0.0: not marked)."""
+
 
 @dataclass
 class MemoryAttemptStore:
@@ -74,6 +85,10 @@ class MemoryAttemptStore:
         with self._lock:
             self._attempts.pop(key, None)
 
+    def marks(self, name: str) -> MarkedKeys:
+        """Marks in this process's memory (``name`` is only for the shared stores)."""
+        return MarkedKeys(clock=self.clock)
+
 
 class RedisAttemptStore:
     """Fixed windows on Redis ``INCR`` + ``EXPIRE``, shared by every process using the server."""
@@ -102,6 +117,28 @@ class RedisAttemptStore:
     def reset(self, key: str) -> None:
         for bucket in self._client.scan_iter(f"{self._prefix}{key}:*", count=100):
             self._client.delete(bucket)
+
+    def marks(self, name: str) -> RedisMarkedKeys:
+        """Marks in the same Redis server, under ``<prefix>mark:<name>:``."""
+        return RedisMarkedKeys(self._client, f"{self._prefix}mark:{name}:")
+
+
+class RedisMarkedKeys:
+    """Keys marked until a time, in Redis (``SET … PX`` and ``PTTL``), seen by every process
+    using the server: a client one web worker marked is marked in all of them."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+
+    def mark(self, key: str, seconds: float) -> None:
+        """Mark ``key`` for the next ``seconds`` (at least a millisecond)."""
+        self._client.set(self._prefix + key, 1, px=max(1, int(seconds * 1000)))
+
+    def remaining(self, key: str) -> float:
+        """Seconds ``key`` stays marked (0.0: not marked; Redis answers -2 for no key)."""
+        milliseconds = int(self._client.pttl(self._prefix + key))
+        return milliseconds / 1000 if milliseconds > 0 else 0.0
 
 
 def store_from_url(url: str) -> AttemptStore:

@@ -1,7 +1,7 @@
 """Issue #8, isolation: one client's expensive requests must not raise everyone's latency.
 
 * verifications that look expensive run in the quarantine lane, a separate worker process at
-  the lowest CPU priority (``os.nice(19)``), and still get their right verdict;
+  the lowest CPU priority (nice 19, ``SCHED_IDLE`` on Linux), and still get their right verdict;
 * a client whose verification was costly is sent there for a while, others are not;
 * a lane that died answers 503 problem JSON with ``Retry-After`` ("could not check", never a
   verdict), and the next request starts a new one;
@@ -18,7 +18,9 @@ import json
 import multiprocessing
 import os
 import re
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,10 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from tests.security.test_work_budget import TickingClock
 from verifier.inputs import ParsedInput
 from verifier.rate_limit import MarkedKeys, MemoryAttemptStore, RateLimit
+from verifier.web import intake
 from verifier.web.lane import LanePolicy, QuarantineLane, looks_expensive
 
 JSON = "application/json"
@@ -72,6 +76,8 @@ def test_a_large_request_is_verified_in_the_niced_lane_with_its_right_verdict(
     (worker,) = _lane_workers()  # started for it: the lane starts on first use
     assert worker.pid != os.getpid()
     assert os.getpriority(os.PRIO_PROCESS, worker.pid) == 19  # the lowest CPU priority
+    if sys.platform == "linux":  # runs only on CPU time nothing else wants
+        assert os.sched_getscheduler(worker.pid) == os.SCHED_IDLE
 
     forged = copy.deepcopy(credential)
     forged["credentialSubject"]["achievement"]["name"] = "Brain Surgery Badge"
@@ -79,6 +85,45 @@ def test_a_large_request_is_verified_in_the_niced_lane_with_its_right_verdict(
     assert answer.status_code == 200 and answer.json["verified"] is False
     proof = next(check for check in answer.json["checks"] if check["id"] == "proof")
     assert proof["status"] == "failed"
+
+
+def test_a_large_body_is_parsed_in_the_lane_not_in_the_web_process(
+    app, client, issue, lane, monkeypatch
+):
+    award = issue()
+    credential = json.loads(client.get(f"/badges/{award.uuid}.json").data)
+    parsed_here: list[str] = []
+    real_parse = intake.parse_json
+    monkeypatch.setattr(intake, "parse_json", lambda *a: parsed_here.append("x") or real_parse(*a))
+    large = app.extensions["verify_lane_policy"].min_bytes + 1
+    wrapped = {"credential": credential, "email": award.email}
+    answer = _post(client, _padded(wrapped, large), "10.0.0.7")
+    assert answer.status_code == 200 and answer.json["verified"] is True
+    checks = {check["id"]: check["status"] for check in answer.json["checks"]}
+    assert checks["recipient"] == "passed"  # the email inside the body, read in the lane
+    wrapped["email"] = "someone.else@example.org"
+    answer = _post(client, _padded(wrapped, large), "10.0.0.8")
+    assert answer.status_code == 200 and answer.json["verified"] is False
+    assert parsed_here == []  # the web process never parsed the 64 KiB bodies
+    assert len(_lane_workers()) == 1
+    small = _post(client, json.dumps(credential).encode(), "10.0.0.9")
+    assert small.json["verified"] is True and parsed_here  # a small one is parsed here
+
+
+def test_a_large_body_that_is_no_credential_is_a_problem_from_the_lane(app, client, lane):
+    large = app.extensions["verify_lane_policy"].min_bytes + 1
+    for body, content_type, words in (
+        (b"[" * 40 + b" " * large, JSON, "JSON"),
+        (b"\xff" * large, "text/plain", "UTF-8"),
+    ):
+        answer = client.post(
+            "/api/v1/verify", data=body, content_type=content_type,
+            environ_base={"REMOTE_ADDR": "10.0.0.10"},
+        )  # fmt: skip
+        assert 400 <= answer.status_code < 500
+        assert answer.mimetype == "application/problem+json"
+        assert words in answer.json["detail"]
+    assert len(_lane_workers()) == 1  # read there
 
 
 def test_a_cheap_request_from_a_clean_address_stays_in_the_web_process(client, issue, lane):
@@ -101,6 +146,44 @@ def test_a_client_whose_verification_was_costly_goes_to_the_lane(app, client, is
     answer = _post(client, other_bytes, "10.0.0.4")
     assert answer.status_code == 200 and answer.json["verified"] is True
     assert len(_lane_workers()) == 1  # the costly client's request went to the lane
+
+
+def _redis_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_available(), reason="Redis is not running on 127.0.0.1:6379")
+def test_a_client_found_costly_by_one_web_process_goes_to_the_lane_in_every_other(
+    app, client, issue
+):
+    """Deployed with several web processes counting in Redis (README "Deployment"), one
+    process's finding that a client's verification was costly reaches the others."""
+    from wsgi import create_app
+
+    body = client.get(f"/badges/{issue().uuid}.json").data
+    shared = {**app.config, "RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15"}
+    first, second = create_app(shared), create_app(shared)  # two web processes
+    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"  # this run's key only
+    lane = QuarantineLane(second.extensions["verify_lane_factory"], timeout_seconds=300)
+    second.extensions["verify_lane"] = lane
+    try:
+        assert _lane_workers() == []
+        first.extensions["verify_work_clock"] = TickingClock(0.1)  # this one burns its budget
+        assert _post(first.test_client(), body, address).status_code == 200
+        answer = _post(second.test_client(), body, address)  # cheap, but from that client
+        assert answer.status_code == 200 and answer.json["verified"] is True
+        assert len(_lane_workers()) == 1  # the other process sent it to its lane
+    finally:
+        lane.close()
+        marks = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+        for key in marks.scan_iter(f"badges:rate:*{address}*"):
+            marks.delete(key)
+        for instance in (first, second):
+            instance.extensions["sqlalchemy_engine"].dispose()
 
 
 def test_a_dead_lane_answers_503_problem_json_and_the_next_request_starts_a_new_one(
@@ -178,6 +261,7 @@ import multiprocessing
 import sys
 
 from verifier.inputs import ParsedInput
+from verifier.web import intake
 from verifier.web.lane import QuarantineLane
 
 

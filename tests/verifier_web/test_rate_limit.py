@@ -2,6 +2,7 @@
 
 import re
 import socket
+import time
 import uuid
 
 import pytest
@@ -81,3 +82,25 @@ def test_two_processes_share_their_counts_through_redis():
 def test_unknown_storage_url_is_refused():
     with pytest.raises(ValueError, match="RATE_LIMIT_STORAGE_URL"):
         store_from_url("memcached://x")
+
+
+@pytest.mark.skipif(not _redis_available(), reason="Redis is not running on 127.0.0.1:6379")
+def test_a_client_marked_in_one_process_is_marked_in_every_process_through_redis():
+    first = store_from_url("redis://127.0.0.1:6379/0").marks("test")
+    second = store_from_url("redis://127.0.0.1:6379/0").marks("test")
+    key = f"test:{uuid.uuid4()}"
+    assert second.remaining(key) == 0.0
+    first.mark(key, 30)
+    assert 29 < second.remaining(key) <= 30  # the other "process" sees it, with its time left
+    first.mark(key, 0.001)  # marked again, for a millisecond: gone by the time it is read
+    time.sleep(0.01)
+    assert second.remaining(key) == 0.0
+
+
+def test_marks_kept_in_memory_belong_to_their_process():
+    clock = iter([100.0, 100.0, 160.0]).__next__  # mark, then two reads
+    first, second = MemoryAttemptStore(clock=clock).marks("test"), MemoryAttemptStore().marks("x")
+    first.mark("verify:10.0.0.1", 30)
+    assert second.remaining("verify:10.0.0.1") == 0.0
+    assert first.remaining("verify:10.0.0.1") == 30.0
+    assert first.remaining("verify:10.0.0.1") == 0.0  # 60 s later

@@ -33,7 +33,7 @@ from flask import Flask, current_app, request
 
 from schemas.work_budget import WorkBudget, shared_work_budget
 from verifier.inputs import ParsedInput
-from verifier.rate_limit import ConcurrencyLimit, MarkedKeys, RateLimit
+from verifier.rate_limit import AttemptStore, ConcurrencyLimit, MarkedKeys, Marks, RateLimit
 from verifier.report import VerificationReport
 from verifier.verification import VerificationContext, verify
 from verifier.web.lane import (
@@ -42,6 +42,7 @@ from verifier.web.lane import (
     LaneResult,
     LaneUnavailable,
     QuarantineLane,
+    UnparsedBody,
     looks_expensive,
 )
 from verifier.web.problems import PROBLEM_TYPE
@@ -174,14 +175,33 @@ class Admission:
         Raises :class:`Refused`: 429 when the client's lane slot is taken, 503 when the lane
         is full, dead or too slow (the credential was not checked).
         """
-        lane: QuarantineLane | None = current_app.extensions.get("verify_lane")
-        if lane is None or not self.goes_to_lane(parsed):
+        if not self.goes_to_lane(parsed):
             return verify(parsed, context, recipient_email=email)
+        return self._in_lane(parsed, email)
+
+    def takes_unparsed(self, body: bytes) -> bool:
+        """Whether a request body of this size goes to the quarantine lane before it is
+        parsed (there is a lane and the body is over ``VERIFY_LANE_MIN_BYTES``)."""
+        if current_app.extensions.get("verify_lane") is None:
+            return False
+        policy: LanePolicy = current_app.extensions["verify_lane_policy"]
+        return len(body) > policy.min_bytes
+
+    def verify_unparsed(self, body: UnparsedBody) -> VerificationReport:
+        """The report for a body :meth:`takes_unparsed` sent to the lane, which parses it
+        too (its CPU time counts in the work budget). Raises UnusableInput when the body is
+        not a credential, and :class:`Refused` as :meth:`verify` does."""
+        return self._in_lane(body, None)
+
+    def _in_lane(
+        self, presented: ParsedInput | UnparsedBody, email: str | None
+    ) -> VerificationReport:
+        lane: QuarantineLane = current_app.extensions["verify_lane"]
         # Waiting on the lane takes no CPU here: its own bounds (a slot per client, a queue)
         # hold it, and the gate's places stay free for verifications in this process.
         self.leave_gate()
         try:
-            self.lane_result = lane.verify(self.client, parsed, email, self.budget.seconds)
+            self.lane_result = lane.verify(self.client, presented, email, self.budget.seconds)
         except LaneClientBusy as busy:
             raise Refused(429, str(busy), RETRY_SOON_SECONDS) from None
         except LaneUnavailable as unavailable:
@@ -193,7 +213,7 @@ class Admission:
         and the input looks expensive or its client's recent verifications were)."""
         if current_app.extensions.get("verify_lane") is None:
             return False
-        marked: MarkedKeys = current_app.extensions["verify_costly_clients"]
+        marked: Marks = current_app.extensions["verify_costly_clients"]
         if marked.remaining(self.client) > 0:
             return True
         policy: LanePolicy = current_app.extensions["verify_lane_policy"]
@@ -242,7 +262,7 @@ def _charge(admission: Admission, unit_seconds: float) -> None:
     current_app.extensions["verify_rate_limit"].charge(admission.client, attempts - 1)
     policy: LanePolicy = current_app.extensions["verify_lane_policy"]
     if used_seconds(admission.budget, admission.lane_result) >= policy.flag_seconds:
-        marked: MarkedKeys = current_app.extensions["verify_costly_clients"]
+        marked: Marks = current_app.extensions["verify_costly_clients"]
         marked.mark(admission.client, policy.history_seconds)
 
 
@@ -253,8 +273,14 @@ def init_admission(app: Flask) -> None:
         per_client=int(app.config.get("VERIFY_MAX_CONCURRENT_PER_CLIENT", 2)),
         total=int(app.config.get("VERIFY_MAX_CONCURRENT", 8)),
     )
+    # The penalty box is this process's own: it caches what the (shared) rate limit decided,
+    # and a worker that has not seen the client yet learns it from the limit on its first
+    # request. Costly clients are marked where the limit keeps its counts (Redis, when
+    # deployed with several processes), so one worker's finding sends the client's next
+    # verifications to the lane in every worker.
     app.extensions["verify_penalty_box"] = MarkedKeys()
-    app.extensions["verify_costly_clients"] = MarkedKeys()
+    store: AttemptStore = app.extensions["rate_limit_store"]
+    app.extensions["verify_costly_clients"] = store.marks("verify-costly")
     app.extensions["verify_lane_policy"] = LanePolicy.from_config(app.config)
     workers = int(app.config.get("VERIFY_LANE_WORKERS", 0))
     factory = app.extensions.get("verify_lane_factory")

@@ -17,10 +17,9 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from verifier.benefits import benefits_for
 from verifier.inputs import UnusableInput
-from verifier.report import VerificationReport
 from verifier.verification import VerificationContext
 from verifier.web.admission import Refused, admitted, rate_limit_message, rate_limited
-from verifier.web.intake import UnsupportedMedia, read_api_request
+from verifier.web.intake import UnsupportedMedia
 from verifier.web.problems import problem, status_for
 from verifier.web.verdicts import presented_report, stored_report
 
@@ -83,17 +82,6 @@ def _bad_request(error: BadRequest) -> Response:
     return problem(400, error.description or "the request could not be read")
 
 
-def _verify_presented() -> VerificationReport:
-    """The request's credential (and optional email) read and verified within the admission
-    limits (rate, concurrency, work budget; an expensive one in the quarantine lane). Raises
-    what ``read_api_request`` raises for input that is not a credential (answered as a 4xx
-    problem)."""
-    context = verification_context()
-    with admitted() as admission:
-        submission = read_api_request(request, context.limits)
-        return admission.verify(submission.parsed, context, submission.email)
-
-
 @bp.post("/verify")
 def verify_credential() -> Response:
     """Verify a presented credential; the report is the CLI's ``--json`` output (a credential
@@ -107,7 +95,8 @@ def verify_credential() -> Response:
 @bp.post("/benefits")
 def presented_benefits() -> Response:
     """Verify a presented credential and decide each benefit of its badge."""
-    report = _verify_presented()
+    with admitted() as admission:
+        report = presented_report(request, verification_context(), admission)
     result = benefits_for(report, issuer_records())
     return jsonify({**result.to_json(), "verification": report.to_json()})
 

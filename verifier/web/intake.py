@@ -84,25 +84,50 @@ def read_body(request: Request, limit: int) -> bytes:
     return data
 
 
+BODY_TYPES = JSON_TYPES | TEXT_TYPES | IMAGE_TYPES
+"""Content types whose whole body is the credential (not a multipart form)."""
+
+
+def body_cap(mimetype: str, limits: InputLimits) -> int:
+    """The most bytes a body of ``mimetype`` may have (a baked image may be larger than a
+    credential's text)."""
+    return limits.max_image_bytes if mimetype in IMAGE_TYPES else limits.max_credential_bytes
+
+
+def submission_from_body(mimetype: str, limits: InputLimits, body: bytes) -> Submission:
+    """The credential (and optional email) of a body of a :data:`BODY_TYPES` type already read
+    (JSON, a VC-JWT as text, a baked image). Raises UnusableInput when it is not one, and
+    UnsupportedMedia for any other type. Module-level and picklable with its first two
+    arguments bound (``functools.partial``), so the quarantine lane's worker can run it."""
+    if mimetype in JSON_TYPES:
+        return from_json(body, limits)
+    if mimetype in TEXT_TYPES:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnusableInput("the body is not UTF-8 text") from None
+        return Submission(parse_text(text.removeprefix("\ufeff"), limits))
+    if mimetype in IMAGE_TYPES:
+        return Submission(parse_bytes(body, limits))
+    raise unsupported(mimetype)
+
+
+def unsupported(mimetype: str | None) -> UnsupportedMedia:
+    """The 415 error for a request of ``mimetype``."""
+    return UnsupportedMedia(
+        f"Content-Type {mimetype or '(none)'} is not accepted: send application/json, "
+        "text/plain (a VC-JWT), image/png, image/svg+xml or multipart/form-data"
+    )
+
+
 def read_api_request(request: Request, limits: InputLimits) -> Submission:
     """The credential (and optional email) of a ``POST /api/v1/...`` request."""
     mimetype = request.mimetype
     if mimetype == "multipart/form-data":
         return read_form(request, limits)
-    if mimetype in JSON_TYPES:
-        return from_json(read_body(request, limits.max_credential_bytes), limits)
-    if mimetype in TEXT_TYPES:
-        try:
-            text = read_body(request, limits.max_credential_bytes).decode("utf-8")
-        except UnicodeDecodeError:
-            raise UnusableInput("the body is not UTF-8 text") from None
-        return Submission(parse_text(text.removeprefix("\ufeff"), limits))
-    if mimetype in IMAGE_TYPES:
-        return Submission(parse_bytes(read_body(request, limits.max_image_bytes), limits))
-    raise UnsupportedMedia(
-        f"Content-Type {mimetype or '(none)'} is not accepted: send application/json, "
-        "text/plain (a VC-JWT), image/png, image/svg+xml or multipart/form-data"
-    )
+    if mimetype not in BODY_TYPES:
+        raise unsupported(mimetype)
+    return submission_from_body(mimetype, limits, read_body(request, body_cap(mimetype, limits)))
 
 
 def read_form(request: Request, limits: InputLimits) -> Submission:
