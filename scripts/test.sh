@@ -20,12 +20,16 @@ else
   echo "npm not found: interop tests and the browser accessibility check will be skipped" >&2
 fi
 
-# Headless Chromium from Debian for the browser tests (Playwright drives it; no browser download).
-if ! command -v chromium >/dev/null 2>&1; then
+# From Debian: headless Chromium for the browser tests (Playwright drives it; no browser
+# download) and nginx for the tests of the proxy configuration we ship (deploy/nginx).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$missing nginx"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq $missing >/dev/null
   else
-    echo "chromium not found and cannot be installed: browser tests will be skipped" >&2
+    echo "not found and cannot be installed:$missing (their tests will be skipped)" >&2
   fi
 fi
 
