@@ -91,7 +91,7 @@ def test_verify_checks_the_recipient_email(cli, unsigned, tmp_path):
     path.write_text(cli("credentials", "sign", str(unsigned)).output)
     right = cli("credentials", "verify", str(path), "--email", "ana.student@example.org", "--json")
     wrong = cli("credentials", "verify", str(path), "--email", "eve@example.org", "--json")
-    assert right.exit_code == 0
+    assert right.exit_code == 0, right.output
     assert wrong.exit_code == 1
     assert any(
         c["id"] == "recipient" and c["status"] == "failed"
