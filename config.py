@@ -35,6 +35,9 @@ class Config:
     VERIFIER_NETWORK_TOTAL_TIMEOUT = 5  # seconds
     VERIFIER_NETWORK_MAX_BYTES = 256 * 1024  # per response, after decompression
     VERIFIER_NETWORK_CACHE_TTL = 300  # seconds
+    # Fetch from 127.0.0.1 / ::1 too: only for tests that serve status lists on loopback
+    # (declared here so that BADGES_…=0 or =false reads as off; refused in production).
+    VERIFIER_NETWORK_ALLOW_LOOPBACK_FOR_TESTS = False
     # Sessions (issuer/web/sessions.py): kept server-side; the cookie is HttpOnly, SameSite=Lax,
     # and Secure with the __Host- prefix when PUBLIC_BASE_URL is https.
     SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60  # unused this long: signed out
@@ -125,7 +128,8 @@ MIN_PRODUCTION_SCRYPT_N = 2**15
 
 
 def refuse_development_secrets(config: Mapping[str, Any]) -> None:
-    """In production, refuse to start with a development default, empty or short secret.
+    """In production, refuse to start with a development default, empty or short secret, a
+    key-sealing cost below ``MIN_PRODUCTION_SCRYPT_N``, or a test-only network setting.
 
     The error names the setting and never its value (the message reaches logs and terminals).
     Outside production nothing is checked: development and tests run on the defaults.
@@ -145,6 +149,11 @@ def refuse_development_secrets(config: Mapping[str, Any]) -> None:
         raise RuntimeError(
             f"refusing to start in production: {name} {problem}; "
             f"set BADGES_{name} to a long random value"
+        )
+    if config.get("VERIFIER_NETWORK_ALLOW_LOOPBACK_FOR_TESTS"):
+        raise RuntimeError(
+            "refusing to start in production: VERIFIER_NETWORK_ALLOW_LOOPBACK_FOR_TESTS is on, "
+            "which lets the public verifier fetch from this host's own services"
         )
     scrypt_n = int(config.get("KEY_SCRYPT_N", MIN_PRODUCTION_SCRYPT_N))
     if scrypt_n < MIN_PRODUCTION_SCRYPT_N:

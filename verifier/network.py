@@ -77,7 +77,7 @@ class NetworkPolicy:
                 )
             ),
             cache_ttl=float(config.get("VERIFIER_NETWORK_CACHE_TTL", defaults.cache_ttl)),
-            allow_loopback=bool(config.get("VERIFIER_NETWORK_ALLOW_LOOPBACK_FOR_TESTS", False)),
+            allow_loopback=config.get("VERIFIER_NETWORK_ALLOW_LOOPBACK_FOR_TESTS") is True,
         )
 
 
