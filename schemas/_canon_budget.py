@@ -10,10 +10,11 @@ is passed.
 
 from __future__ import annotations
 
-import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+
+from schemas.cpu_time import work_time
 
 
 class CanonicalizationError(Exception):
@@ -41,7 +42,7 @@ class CanonicalizationBudget:
 
     - ``max_blank_nodes``: blank nodes in the RDF dataset.
     - ``max_quads``: quads in the RDF dataset.
-    - ``max_seconds``: CPU time of the calling thread (``time.thread_time``) for the whole call,
+    - ``max_seconds``: CPU time of the calling thread, garbage collections excluded (:func:`schemas.cpu_time.work_time`) for the whole call,
       checked between steps of every stage (JSON-LD expansion, RDF conversion, first-degree
       hashing, each n-degree hash permutation). CPU time, not wall-clock time, so that a busy
       server (other threads or processes on the same cores) does not turn a legitimate
@@ -87,13 +88,13 @@ class Meter:
 
     def __init__(self, budget: CanonicalizationBudget) -> None:
         self.budget = budget
-        self._deadline = time.thread_time() + budget.max_seconds
+        self._deadline = work_time() + budget.max_seconds
         self._ndegree_steps = 0
         _charge_request("canonicalization")
 
     def check_time(self, stage: str) -> None:
         _charge_request(stage)
-        if time.thread_time() > self._deadline:
+        if work_time() > self._deadline:
             raise CanonicalizationTooComplex(
                 f"too complex: {stage} did not finish within max_seconds={self.budget.max_seconds}"
             )

@@ -7,18 +7,18 @@ whole request is charged by all of them (``Meter.check_time`` and every object t
 inspection expands), so the request as a whole stops once it has used its CPU time: the next
 step raises :class:`WorkBudgetSpent`, which callers already handle as "too complex".
 
-The budget is CPU time of the calling thread (``time.thread_time``): other threads' work on a
+The budget is CPU time of the calling thread, garbage collections excluded (:func:`schemas.cpu_time.work_time`): other threads' work on a
 busy machine does not use it up, so a request is cut off for what it costs, not for the load
 others cause. Budgets nest by sharing: a budget opened while another is active is the same one.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from schemas._canon_budget import ACTIVE_WORK_BUDGET, CanonicalizationTooComplex
+from schemas.cpu_time import work_time
 
 
 class WorkBudgetSpent(CanonicalizationTooComplex):
@@ -28,7 +28,7 @@ class WorkBudgetSpent(CanonicalizationTooComplex):
 class WorkBudget:
     """``seconds`` of CPU time for one request, measured by ``clock`` (thread CPU time)."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.thread_time) -> None:
+    def __init__(self, seconds: float, clock: Callable[[], float] = work_time) -> None:
         if not seconds > 0:
             raise ValueError(f"a work budget needs a positive number of seconds, not {seconds!r}")
         self.seconds = seconds
@@ -62,7 +62,7 @@ class WorkBudget:
 
 @contextmanager
 def shared_work_budget(
-    seconds: float, clock: Callable[[], float] = time.thread_time
+    seconds: float, clock: Callable[[], float] = work_time
 ) -> Iterator[WorkBudget]:
     """Open a request's budget (or join the one already open in this context)."""
     current = ACTIVE_WORK_BUDGET.get()

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, request
 
+from schemas.cpu_time import work_time
 from schemas.work_budget import WorkBudget, shared_work_budget
 from verifier.inputs import ParsedInput
 from verifier.rate_limit import AttemptStore, ConcurrencyLimit, MarkedKeys, Marks, RateLimit
@@ -245,7 +245,7 @@ def admitted() -> Iterator[Admission]:
     admission: Admission | None = None
     try:
         seconds = float(config["VERIFY_WORK_BUDGET_SECONDS"])
-        clock = current_app.extensions.get("verify_work_clock", time.thread_time)
+        clock = current_app.extensions.get("verify_work_clock", work_time)
         with shared_work_budget(seconds, clock) as budget:
             admission = Admission(client, budget, gate)
             yield admission

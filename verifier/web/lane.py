@@ -16,7 +16,7 @@ embedded endorsements than ``VERIFY_LANE_MAX_ENDORSEMENTS``, more JSON objects t
 ``VERIFY_LANE_FLAG_SECONDS`` of CPU (for ``VERIFY_LANE_HISTORY_SECONDS`` after it).
 
 The lane keeps the rules of the normal path: the work budget is CPU time of the lane's own
-thread (``time.thread_time`` there) and what it used is returned and charged to the client's
+thread (``work_time`` there) and what it used is returned and charged to the client's
 rate limit; each client has one slot in it (``VERIFY_LANE_PER_CLIENT``) and it holds at most
 ``VERIFY_LANE_QUEUE`` verifications, waiting or running. A full, dead or slow lane is a
 :class:`LaneUnavailable` (the views answer 503 with ``Retry-After``): "could not check now",
@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, Protocol
 
+from schemas.cpu_time import work_time
 from schemas.work_budget import shared_work_budget
 from verifier.inputs import ParsedInput
 from verifier.report import VerificationReport
@@ -194,7 +195,7 @@ def _verify_in_worker(
     to the web process) and verify, within the budget."""
     if _worker_verify is None:  # pragma: no cover - the initializer always ran
         raise RuntimeError("the lane worker has no verifier")
-    with shared_work_budget(budget_seconds, time.thread_time) as budget:
+    with shared_work_budget(budget_seconds, work_time) as budget:
         if isinstance(presented, UnparsedBody):
             submitted = presented.read(presented.body)
             presented, email = submitted.parsed, submitted.email
